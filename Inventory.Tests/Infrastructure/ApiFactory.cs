@@ -1,0 +1,45 @@
+using Inventory.Api.Versioning;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Inventory.Tests.Infrastructure;
+
+/// <summary>The real API, in memory, against a real PostgreSQL database given by connection string.</summary>
+/// <remarks>
+/// Keyed on <see cref="BuildInfo"/> (any public type of the API assembly will do): the AppHost's <c>Program</c>
+/// is visible here too, so <c>Program</c> alone would be ambiguous.
+/// </remarks>
+public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<BuildInfo>
+{
+    public string ConnectionString { get; } = connectionString;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:inventorydb", ConnectionString);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Polls <paramref name="path"/> until it answers <paramref name="status"/>, or fails after <paramref name="timeout"/>.</summary>
+    public async Task WaitForStatusAsync(string path, HttpStatusCode status, TimeSpan? timeout = null)
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        HttpStatusCode last = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await client.GetAsync(path);
+            last = response.StatusCode;
+            if (last == status)
+            {
+                return;
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail($"{path} answered {(int)last} instead of {(int)status} for {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s.");
+    }
+}
