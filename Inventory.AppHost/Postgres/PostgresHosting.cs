@@ -18,7 +18,8 @@ internal enum PostgresMode
 /// cluster run from the machine's own PostgreSQL binaries, else one message naming both ways out.
 /// Settings (section <c>Postgres</c>, env <c>Postgres__…</c>): <c>Mode</c>; <c>Persistent</c> (keep data across
 /// runs, default true); <c>DataDirectory</c> (local mode, default <c>.data/postgres</c> in the AppHost folder);
-/// <c>BinDirectory</c> (local mode, default: PATH, then <c>/usr/lib/postgresql/*/bin</c>).
+/// <c>BinDirectory</c> (local mode, default: PATH, then <c>/usr/lib/postgresql/*/bin</c>); <c>ImageTag</c> (container
+/// mode, default: the tag Aspire.Hosting.PostgreSQL pins).
 /// </summary>
 internal static class PostgresHosting
 {
@@ -35,13 +36,13 @@ internal static class PostgresHosting
 
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return AddContainer(builder, engine: null, persistent);
+            return AddContainer(builder, engine: null, persistent, settings["ImageTag"]);
         }
 
         var engine = ContainerEngine.FromEnvironment();
         if (mode == PostgresMode.Container || (mode == PostgresMode.Auto && engine.Answers()))
         {
-            return AddContainer(builder, engine, persistent);
+            return AddContainer(builder, engine, persistent, settings["ImageTag"]);
         }
 
         if (OperatingSystem.IsWindows())
@@ -60,9 +61,13 @@ internal static class PostgresHosting
     }
 
     private static IResourceBuilder<IResourceWithConnectionString> AddContainer(
-        IDistributedApplicationBuilder builder, ContainerEngine? engine, bool persistent)
+        IDistributedApplicationBuilder builder, ContainerEngine? engine, bool persistent, string? imageTag)
     {
         var server = builder.AddPostgres(ServerName);
+        if (imageTag is { Length: > 0 })
+        {
+            server.WithImageTag(imageTag);
+        }
         if (persistent)
         {
             server.WithDataVolume();

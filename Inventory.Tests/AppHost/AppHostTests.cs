@@ -37,26 +37,50 @@ public sealed class AppHostTests
     }
 
     [Fact]
+    public async Task Container_mode_with_an_image_the_engine_cannot_provide_stops_within_seconds_naming_the_ways_out()
+    {
+        await DockerEngine.RequireOrSkip();
+
+        var result = await RunAppHostAsync(new Dictionary<string, string?>
+        {
+            ["Postgres__Mode"] = "Container",
+            ["Postgres__ImageTag"] = "0.0-no-such-tag",
+        });
+
+        Assert.NotEqual(0, result.ExitCode);
+        var message = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("docker.io/library/postgres:0.0-no-such-tag", message, StringComparison.Ordinal);
+        Assert.Contains("docker pull", message, StringComparison.Ordinal);
+        Assert.Contains("Postgres__Mode=Local", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_container_engine_or_postgres_binaries_it_stops_within_seconds_naming_both_ways_out()
     {
-        var result = await ProcessRunner.RunAsync("dotnet",
-            [Path.Combine(RepositoryPaths.BuildOutput("Inventory.AppHost"), "Inventory.AppHost.dll")],
-            new Dictionary<string, string?>
-            {
-                ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock",
-                ["ASPIRE_CONTAINER_RUNTIME"] = null,
-                ["Postgres__Mode"] = "Auto",
-                ["Postgres__BinDirectory"] = "/nonexistent/postgresql/bin",
-                ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
-            },
-            timeout: TimeSpan.FromSeconds(30),
-            cancellationToken: TestContext.Current.CancellationToken);
+        var result = await RunAppHostAsync(new Dictionary<string, string?>
+        {
+            ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock",
+            ["ASPIRE_CONTAINER_RUNTIME"] = null,
+            ["Postgres__Mode"] = "Auto",
+            ["Postgres__BinDirectory"] = "/nonexistent/postgresql/bin",
+        });
 
         Assert.NotEqual(0, result.ExitCode);
         var message = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("No container engine answered 'docker info'", message, StringComparison.Ordinal);
         Assert.Contains("start Docker", message, StringComparison.Ordinal);
         Assert.Contains("install the PostgreSQL server", message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the built AppHost as a developer would; it must give up on its own well before the timeout.</summary>
+    private static Task<ProcessResult> RunAppHostAsync(Dictionary<string, string?> environment)
+    {
+        environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        return ProcessRunner.RunAsync("dotnet",
+            [Path.Combine(RepositoryPaths.BuildOutput("Inventory.AppHost"), "Inventory.AppHost.dll")],
+            environment,
+            timeout: TimeSpan.FromSeconds(30),
+            cancellationToken: TestContext.Current.CancellationToken);
     }
 
     private static async Task AssertApiHealthyAsync(string[] args)
