@@ -25,7 +25,9 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
         Func<StockLedger, string, CancellationToken, Task<LedgerResult>> command,
         CancellationToken ct)
     {
-        if (idempotencyKey is not null && !IsValidKey(idempotencyKey))
+        // Read from the headers themselves: binding turns an empty header into "no header", which would silently drop it.
+        idempotencyKey = http.Request.Headers.TryGetValue(IdempotencyHeader, out var values) ? values.ToString() : null;
+        if (idempotencyKey is not null && (values.Count != 1 || !IsValidKey(idempotencyKey)))
         {
             return Problems.Invalid("idempotencyKey",
                 $"The {IdempotencyHeader} header must be 1–{Data.Limits.IdempotencyKeyLength} visible ASCII characters.");
