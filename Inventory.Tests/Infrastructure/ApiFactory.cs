@@ -1,6 +1,7 @@
 using Inventory.Api.Versioning;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Inventory.Tests.Infrastructure;
 
@@ -8,9 +9,10 @@ namespace Inventory.Tests.Infrastructure;
 /// <remarks>
 /// Keyed on <see cref="BuildInfo"/> (any public type of the API assembly will do): the AppHost's <c>Program</c>
 /// is visible here too, so <c>Program</c> alone would be ambiguous. The <see cref="TestApiKeys"/> are configured;
-/// <paramref name="settings"/> are applied after them.
+/// <paramref name="settings"/> are applied after them. <paramref name="logs"/>, when given, receives every log message.
 /// </remarks>
-public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class ApiFactory(
+    string connectionString, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     : WebApplicationFactory<BuildInfo>
 {
     public string ConnectionString { get; } = connectionString;
@@ -26,6 +28,10 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+        if (logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         }
     }
 
