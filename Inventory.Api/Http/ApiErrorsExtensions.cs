@@ -12,7 +12,15 @@ internal static class ApiErrorsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddApiErrors(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // The framework refuses a wrong Content-Type without saying what it wanted.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
+            {
+                context.ProblemDetails.Detail = $"Content-Type '{context.HttpContext.Request.ContentType}' is not accepted here; " +
+                    "send application/json (text/csv for /api/items/import).";
+            }
+        });
         builder.Services.AddValidation();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures become exceptions so BadRequestExceptionHandler can answer them with a problem body that says
