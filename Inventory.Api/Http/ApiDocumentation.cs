@@ -43,8 +43,47 @@ internal static class ApiDocumentation
                 }
                 return Task.CompletedTask;
             });
+            options.AddOperationTransformer((operation, _, _) =>
+            {
+                DescribeResponseHeaders(operation);
+                return Task.CompletedTask;
+            });
         });
         return builder;
+    }
+
+    /// <summary>The headers the typed results cannot describe: ETag, Location, Retry-After, WWW-Authenticate.</summary>
+    private static void DescribeResponseHeaders(OpenApiOperation operation)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is not OpenApiResponse described)
+            {
+                continue;
+            }
+            if (operation.OperationId is "GetItem" or "CreateItem" or "UpdateItem" && status is "200" or "201")
+            {
+                AddHeader(described, "ETag", "The item's version; send it back as If-Match to update the item.");
+            }
+            if (operation.OperationId is "CreateItem" or "CreateLocation" && status == "201")
+            {
+                AddHeader(described, "Location", "Where the new resource can be read.");
+            }
+            if (status == "429")
+            {
+                AddHeader(described, "Retry-After", "Seconds to wait before this API key may send again.");
+            }
+            if (status == "401")
+            {
+                AddHeader(described, "WWW-Authenticate", "ApiKey header=\"X-Api-Key\"");
+            }
+        }
+    }
+
+    private static void AddHeader(OpenApiResponse response, string name, string description)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[name] = new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
     }
 
     public static WebApplication MapApiDocumentation(this WebApplication app)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
 using Inventory.Api.Data;
 using Inventory.Api.Http;
 using Inventory.Api.Paging;
@@ -51,24 +52,31 @@ public sealed class ItemListQuery
 {
     /// <summary>Part of the SKU or name, case-insensitive.</summary>
     [StringLength(Limits.NameLength), PlainText]
+    [FromQuery(Name = "search")]
     public string? Search { get; init; }
 
     [StringLength(Limits.CategoryLength), PlainText]
+    [FromQuery(Name = "category")]
     public string? Category { get; init; }
 
     /// <summary>Only items whose on-hand total is at or below their reorder point.</summary>
+    [FromQuery(Name = "lowStock")]
     public bool? LowStock { get; init; }
 
+    [FromQuery(Name = "includeArchived")]
     public bool? IncludeArchived { get; init; }
 
     /// <summary><c>sku</c> (default) or <c>name</c>.</summary>
     [AllowedValues("sku", "name", null, ErrorMessage = "The sort must be sku or name.")]
+    [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
 
     [Range(1, PageQuery.MaxLimit)]
+    [FromQuery(Name = "limit")]
     public int? Limit { get; init; }
 
     [StringLength(1024)]
+    [FromQuery(Name = "cursor")]
     public string? Cursor { get; init; }
 }
 

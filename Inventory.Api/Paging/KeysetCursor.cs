@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Inventory.Api.Http;
@@ -14,9 +15,11 @@ public sealed class PageQuery
     public const int MaxLimit = 200;
 
     [Range(1, MaxLimit)]
+    [FromQuery(Name = "limit")]
     public int? Limit { get; init; }
 
     [StringLength(1024)]
+    [FromQuery(Name = "cursor")]
     public string? Cursor { get; init; }
 }
 
