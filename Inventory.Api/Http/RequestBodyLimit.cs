@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Inventory.Api.Http;
 
-/// <summary>Endpoint metadata: the largest request body this endpoint accepts (else 413).</summary>
+/// <summary>Endpoint metadata: the largest request body this endpoint accepts (else 413; a wrong Content-Type is 415).</summary>
 public sealed record RequestBodyLimit(long Bytes)
 {
     /// <summary>For JSON commands: far above any valid request, small enough that a flood costs little.</summary>
@@ -36,5 +38,9 @@ internal static class RequestBodyLimitMiddleware
 
     public static TBuilder WithRequestBodyLimit<TBuilder>(this TBuilder builder, RequestBodyLimit limit)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(limit);
+        builder.WithMetadata(limit,
+            new ProducesResponseTypeMetadata(StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails), [ProblemJson]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ProblemDetails), [ProblemJson]));
+
+    private const string ProblemJson = "application/problem+json";
 }

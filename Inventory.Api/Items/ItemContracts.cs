@@ -6,11 +6,9 @@ using Inventory.Api.Paging;
 
 namespace Inventory.Api.Items;
 
-public sealed class CreateItemRequest
+/// <summary>The editable fields of an item (its SKU never changes); omitted optional fields are cleared or defaulted.</summary>
+public class UpdateItemRequest
 {
-    [Required, Code]
-    public string? Sku { get; init; }
-
     [Required, StringLength(Limits.NameLength), PlainText]
     public string? Name { get; init; }
 
@@ -28,23 +26,11 @@ public sealed class CreateItemRequest
     public int? ReorderPoint { get; init; }
 }
 
-/// <summary>The editable fields of an item (its SKU never changes); omitted optional fields are cleared or defaulted.</summary>
-public sealed class UpdateItemRequest
+/// <summary>A new item: its SKU and the editable fields. Also the validation of each row of a CSV import.</summary>
+public sealed class CreateItemRequest : UpdateItemRequest
 {
-    [Required, StringLength(Limits.NameLength), PlainText]
-    public string? Name { get; init; }
-
-    [StringLength(Limits.DescriptionLength), PlainText]
-    public string? Description { get; init; }
-
-    [StringLength(Limits.CategoryLength), PlainText]
-    public string? Category { get; init; }
-
-    [StringLength(Limits.UnitLength, MinimumLength = 1), PlainText]
-    public string? Unit { get; init; }
-
-    [Range(0, Limits.MaxQuantity)]
-    public int? ReorderPoint { get; init; }
+    [Required, Code]
+    public string? Sku { get; init; }
 }
 
 /// <summary>Filters and paging of <c>GET /api/items</c>.</summary>

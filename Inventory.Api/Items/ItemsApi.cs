@@ -29,17 +29,13 @@ internal static class ItemsApi
             .WithSummary("Create an item")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status409Conflict);
         items.MapPut("/{sku}", UpdateItem).WithName("UpdateItem")
             .WithSummary("Update an item; needs If-Match with its ETag")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
         items.MapDelete("/{sku}", ArchiveItem).WithName("ArchiveItem")
             .WithSummary("Archive an item; refused while stock is on hand")

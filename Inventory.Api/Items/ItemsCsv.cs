@@ -44,9 +44,7 @@ internal static class ItemsCsv
             .Accepts<string>(ContentType)
             .WithRequestBodyLimit(new RequestBodyLimit(MaxImportBytes))
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return items;
     }
 
@@ -117,7 +115,7 @@ internal static class ItemsCsv
     }
 
     private static async Task<ImportSummary> ApplyAsync(
-        InventoryDbContext db, IReadOnlyList<ItemCsvRow> rows, DateTimeOffset now, CancellationToken ct)
+        InventoryDbContext db, IReadOnlyList<CreateItemRequest> rows, DateTimeOffset now, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var keys = rows.Select(r => StockLedger.Key(r.Sku!)).ToList();
@@ -154,7 +152,7 @@ internal static class ItemsCsv
 
     private static ParsedCsv Parse(byte[] body)
     {
-        var rows = new List<ItemCsvRow>();
+        var rows = new List<CreateItemRequest>();
         var errors = new List<CsvRowError>();
         var options = CsvReaderOptions.Default with
         {
@@ -185,7 +183,7 @@ internal static class ItemsCsv
                 {
                     record[i] = reader.GetString(i);
                 }
-                var row = ItemCsvRow.From(record, columns, line, errors);
+                var row = ReadRow(record, columns, line, errors);
                 if (row.Sku is not null && !seen.TryAdd(row.Sku, line))
                 {
                     errors.Add(new CsvRowError(line, "sku", $"SKU '{row.Sku}' already appears in row {seen[row.Sku]}."));
@@ -262,33 +260,8 @@ internal static class ItemsCsv
     private static ProblemHttpResult TooLarge() => Problems.Result(Problems.PayloadTooLarge,
         $"An import takes at most {MaxImportRows} rows and {MaxImportBytes / 1024 / 1024} MB; split the file.");
 
-    private sealed record ParsedCsv(IReadOnlyList<ItemCsvRow> Rows, IReadOnlyList<CsvRowError> Errors, bool TooManyRows);
-}
-
-public sealed record ImportSummary(int Rows, int Created, int Updated, int Unchanged);
-
-/// <summary>One problem in an import file: its row (header = 1), the column if one is to blame, and what is wrong.</summary>
-public sealed record CsvRowError(int Row, string? Column, string Message);
-
-/// <summary>One data row of an import, validated with the same rules as <see cref="CreateItemRequest"/>.</summary>
-internal sealed class ItemCsvRow
-{
-    [Required, Code]
-    public string? Sku { get; init; }
-
-    [Required, StringLength(Limits.NameLength), PlainText]
-    public string? Name { get; init; }
-
-    [StringLength(Limits.CategoryLength), PlainText]
-    public string? Category { get; init; }
-
-    [StringLength(Limits.UnitLength), PlainText]
-    public string? Unit { get; init; }
-
-    [Range(0, Limits.MaxQuantity)]
-    public int? ReorderPoint { get; init; }
-
-    public static ItemCsvRow From(string[] record, IReadOnlyDictionary<string, int> columns, int line, List<CsvRowError> errors)
+    /// <summary>One data row, validated with exactly the rules of <see cref="CreateItemRequest"/>.</summary>
+    private static CreateItemRequest ReadRow(string[] record, Dictionary<string, int> columns, int line, List<CsvRowError> errors)
     {
         string? Field(string name) => columns.TryGetValue(name, out var i) && i < record.Length && record[i].Length > 0 ? record[i] : null;
 
@@ -305,7 +278,7 @@ internal sealed class ItemCsvRow
             }
         }
 
-        var row = new ItemCsvRow
+        var row = new CreateItemRequest
         {
             Sku = Field("sku"), Name = Field("name"), Category = Field("category"), Unit = Field("unit"), ReorderPoint = reorderPoint,
         };
@@ -323,4 +296,11 @@ internal sealed class ItemCsvRow
     }
 
     private static string Truncate(string text) => text.Length <= 20 ? text : text[..20] + "…";
+
+    private sealed record ParsedCsv(IReadOnlyList<CreateItemRequest> Rows, IReadOnlyList<CsvRowError> Errors, bool TooManyRows);
 }
+
+public sealed record ImportSummary(int Rows, int Created, int Updated, int Unchanged);
+
+/// <summary>One problem in an import file: its row (header = 1), the column if one is to blame, and what is wrong.</summary>
+public sealed record CsvRowError(int Row, string? Column, string Message);

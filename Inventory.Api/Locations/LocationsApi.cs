@@ -40,9 +40,7 @@ internal static class LocationsApi
             .WithSummary("Create a location (warehouse or bin)")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

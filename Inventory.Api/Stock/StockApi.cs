@@ -19,8 +19,6 @@ internal static class StockApi
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status201Created, typeof(StockMovementResponse), ["application/json"]))
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         stock.MapPost("/receipts", PostReceipt).WithName("RecordReceipt")

@@ -44,17 +44,8 @@ internal sealed partial class StockLedger(InventoryDbContext db, TimeProvider ti
         }
     }
 
-    public async Task<LedgerResult> ReceiveAsync(StockChangeRequest request, string actor, CancellationToken ct)
-    {
-        var (target, refused) = await LockTargetAsync(request.Sku!, request.Location!, null, ct);
-        if (refused is not null)
-        {
-            return refused;
-        }
-
-        long quantity = request.Quantity!.Value;
-        var at = time.DatabaseNow();
-        var recorded = await db.Database.SqlQuery<RecordedRow>($"""
+    public Task<LedgerResult> ReceiveAsync(StockChangeRequest request, string actor, CancellationToken ct) =>
+        ChangeAtLocationAsync(MovementTypes.Receipt, request, actor, (target, quantity, at) => db.Database.SqlQuery<RecordedRow>($"""
             WITH changed AS (
                 INSERT INTO stock_levels (item_id, location_id, quantity)
                 VALUES ({target.ItemId}, {target.LocationId}, {quantity})
@@ -65,25 +56,14 @@ internal sealed partial class StockLedger(InventoryDbContext db, TimeProvider ti
                    {actor}, {at}, {Text(request.Reason)}, {Text(request.Reference)}
             FROM changed
             RETURNING id AS "Id", on_hand_after AS "OnHandAfter"
-            """).ToListAsync(ct);
-        var row = recorded.Single();
-        return new LedgerResult.Recorded(new StockMovementResponse(row.Id, MovementTypes.Receipt, target.Sku, target.LocationCode,
-            null, null, quantity, null, row.OnHandAfter, null, actor, at, request.Reason, request.Reference));
-    }
+            """).ToListAsync(ct), ct);
 
-    public async Task<LedgerResult> IssueAsync(StockChangeRequest request, string actor, CancellationToken ct)
-    {
-        var (target, refused) = await LockTargetAsync(request.Sku!, request.Location!, null, ct);
-        if (refused is not null)
-        {
-            return refused;
-        }
-
-        long quantity = request.Quantity!.Value;
-        var at = time.DatabaseNow();
-        // One statement: the conditional decrement waits for the row lock, re-checks the new quantity, and the
-        // movement is only inserted when it succeeded. No oversell, and the hot path is a single round trip.
-        var recorded = await db.Database.SqlQuery<RecordedRow>($"""
+    /// <remarks>
+    /// One statement: the conditional decrement waits for the row lock, re-checks the new quantity, and the movement
+    /// is only inserted when it succeeded. No oversell, and the hot path is a single round trip after the lookup.
+    /// </remarks>
+    public Task<LedgerResult> IssueAsync(StockChangeRequest request, string actor, CancellationToken ct) =>
+        ChangeAtLocationAsync(MovementTypes.Issue, request, actor, (target, quantity, at) => db.Database.SqlQuery<RecordedRow>($"""
             WITH changed AS (
                 UPDATE stock_levels SET quantity = quantity - {quantity}
                 WHERE item_id = {target.ItemId} AND location_id = {target.LocationId} AND quantity >= {quantity}
@@ -93,16 +73,7 @@ internal sealed partial class StockLedger(InventoryDbContext db, TimeProvider ti
                    {actor}, {at}, {Text(request.Reason)}, {Text(request.Reference)}
             FROM changed
             RETURNING id AS "Id", on_hand_after AS "OnHandAfter"
-            """).ToListAsync(ct);
-        if (recorded.Count == 0)
-        {
-            var available = await QuantityAsync(target.ItemId, target.LocationId, ct);
-            return Insufficient(target.Sku, target.LocationCode, available, quantity);
-        }
-        var row = recorded[0];
-        return new LedgerResult.Recorded(new StockMovementResponse(row.Id, MovementTypes.Issue, target.Sku, target.LocationCode,
-            null, null, quantity, null, row.OnHandAfter, null, actor, at, request.Reason, request.Reference));
-    }
+            """).ToListAsync(ct), ct);
 
     public async Task<LedgerResult> TransferAsync(StockTransferRequest request, string actor, CancellationToken ct)
     {
@@ -230,6 +201,31 @@ internal sealed partial class StockLedger(InventoryDbContext db, TimeProvider ti
             FROM stock_levels s FULL JOIN sums l ON l.item_id = s.item_id AND l.location_id = s.location_id
             WHERE COALESCE(s.quantity, 0) <> COALESCE(l.total, 0)
             """).ToListAsync(ct);
+
+    /// <summary>
+    /// A receipt or an issue: <paramref name="record"/> changes the stock and appends the movement in one statement, and
+    /// returns no row when the change was refused (an issue larger than the quantity on hand).
+    /// </summary>
+    private async Task<LedgerResult> ChangeAtLocationAsync(string type, StockChangeRequest request, string actor,
+        Func<Target, long, DateTimeOffset, Task<List<RecordedRow>>> record, CancellationToken ct)
+    {
+        var (target, refused) = await LockTargetAsync(request.Sku!, request.Location!, null, ct);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        long quantity = request.Quantity!.Value;
+        var at = time.DatabaseNow();
+        var recorded = await record(target, quantity, at);
+        if (recorded.Count == 0)
+        {
+            var available = await QuantityAsync(target.ItemId, target.LocationId, ct);
+            return Insufficient(target.Sku, target.LocationCode, available, quantity);
+        }
+        return new LedgerResult.Recorded(new StockMovementResponse(recorded[0].Id, type, target.Sku, target.LocationCode,
+            null, null, quantity, null, recorded[0].OnHandAfter, null, actor, at, request.Reason, request.Reference));
+    }
 
     /// <summary>The lookup key of a SKU or location code (the schema's <c>lower(…)</c>; codes are ASCII).</summary>
     public static string Key(string code) => code.ToLowerInvariant();

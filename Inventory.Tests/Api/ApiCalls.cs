@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Inventory.Tests.Infrastructure;
 
 namespace Inventory.Tests.Api;
 
@@ -21,6 +22,25 @@ internal static class ApiCalls
     {
         using var response = await admin.PostAsJsonAsync("/api/locations", new { code, name = $"Location {code}" }, Ct);
         return await response.ReadJsonAsync(HttpStatusCode.Created);
+    }
+
+    /// <summary>A new item and a new location, named after <paramref name="prefix"/>.</summary>
+    public static async Task<(string Sku, string Location)> CreateItemAndLocationAsync(this HttpClient admin, string prefix)
+    {
+        var sku = ApiFixture.Unique(prefix);
+        var location = ApiFixture.Unique("LOC");
+        await admin.CreateItemAsync(sku);
+        await admin.CreateLocationAsync(location);
+        return (sku, location);
+    }
+
+    /// <summary>How many movements the item's ledger holds (0 for an unknown item).</summary>
+    public static async Task<int> MovementCountAsync(this HttpClient client, string sku)
+    {
+        using var response = await client.GetAsync($"/api/items/{sku}/movements?limit=200", Ct);
+        return response.StatusCode == HttpStatusCode.NotFound
+            ? 0
+            : (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
     }
 
     public static async Task<JsonElement> ReceiveAsync(this HttpClient client, string sku, string location, int quantity)

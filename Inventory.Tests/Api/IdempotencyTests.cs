@@ -14,7 +14,7 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     [Fact]
     public async Task A_retry_with_the_same_key_and_body_replays_status_and_body_and_records_nothing_new()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
         // The same request, formatted differently: what counts is the request, not its whitespace.
         var body = $$"""{"sku":"{{sku}}","location":"{{location}}","quantity":5,"reference":"GRN-1"}""";
@@ -29,13 +29,13 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.False(first.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
         Assert.Equal(5, await fixture.Reader.OnHandAsync(sku));
-        Assert.Equal(1, await MovementCountAsync(sku));
+        Assert.Equal(1, await fixture.Reader.MovementCountAsync(sku));
     }
 
     [Fact]
     public async Task The_same_key_with_a_different_body_is_422_and_changes_nothing()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
         using var first = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 5 }, key), Ct);
         await first.ReadJsonAsync(HttpStatusCode.Created);
@@ -46,13 +46,13 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         await different.ReadProblemAsync(HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
         await otherRoute.ReadProblemAsync(HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
         Assert.Equal(5, await fixture.Reader.OnHandAsync(sku));
-        Assert.Equal(1, await MovementCountAsync(sku));
+        Assert.Equal(1, await fixture.Reader.MovementCountAsync(sku));
     }
 
     [Fact]
     public async Task A_refusal_is_replayed_too_even_after_stock_arrives()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
         using var refused = await fixture.Operator.SendAsync(Request("issues", new { sku, location, quantity = 2 }, key), Ct);
         var problem = await refused.Content.ReadAsStringAsync(Ct);
@@ -70,7 +70,7 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     [Fact]
     public async Task Concurrent_retries_with_one_key_record_one_movement_and_all_answer_alike()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         await fixture.Operator.ReceiveAsync(sku, location, 100);
         var key = Guid.NewGuid().ToString();
 
@@ -83,13 +83,13 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
         Assert.Single(responses.Select(r => r.Body).Distinct());
         Assert.Equal(93, await fixture.Reader.OnHandAsync(sku));
-        Assert.Equal(2, await MovementCountAsync(sku));
+        Assert.Equal(2, await fixture.Reader.MovementCountAsync(sku));
     }
 
     [Fact]
     public async Task Keys_belong_to_their_api_key_so_two_clients_may_use_the_same_one()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
 
         using var byOperator = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
@@ -106,7 +106,7 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     public async Task An_unusable_key_is_400(string key)
     {
         key = key == "TOO-LONG" ? new string('k', 201) : key;
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
 
         using var response = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
 
@@ -117,7 +117,7 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     [Fact]
     public async Task Records_are_kept_a_day_then_the_clean_up_removes_them_and_the_key_starts_afresh()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
         using (var first = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct))
         {
@@ -150,14 +150,6 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.CreatedAt, createdAt), Ct);
     }
 
-    private async Task<(string Sku, string Location)> ItemAndLocationAsync()
-    {
-        var sku = ApiFixture.Unique("IDEM");
-        var location = ApiFixture.Unique("LOC");
-        await fixture.Admin.CreateItemAsync(sku);
-        await fixture.Admin.CreateLocationAsync(location);
-        return (sku, location);
-    }
 
     private static HttpRequestMessage Request(string kind, object body, string key)
     {
@@ -168,10 +160,4 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
     private Task<HttpResponseMessage> PostAsync(string kind, string json, string key) =>
         fixture.Operator.PostJsonTextAsync($"/api/stock/{kind}", json, headers: new Dictionary<string, string> { ["Idempotency-Key"] = key });
-
-    private async Task<int> MovementCountAsync(string sku)
-    {
-        using var response = await fixture.Reader.GetAsync($"/api/items/{sku}/movements?limit=200", Ct);
-        return (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
-    }
 }

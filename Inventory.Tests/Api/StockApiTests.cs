@@ -11,7 +11,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [Fact]
     public async Task A_receipt_adds_stock_and_answers_the_movement()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
 
         using var response = await fixture.Operator.PostAsJsonAsync("/api/stock/receipts",
             new { sku = sku.ToLowerInvariant(), location, quantity = 12, reason = "PO arrived", reference = "PO-7781" }, Ct);
@@ -33,7 +33,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [Fact]
     public async Task An_issue_removes_stock_and_one_that_would_go_below_zero_is_409_changing_nothing()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         await fixture.Operator.ReceiveAsync(sku, location, 5);
 
         using (var issue = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 3 }, Ct))
@@ -48,13 +48,13 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         Assert.Equal(2, problem.GetProperty("available").GetInt64());
         Assert.Equal(3, problem.GetProperty("requested").GetInt64());
         Assert.Equal(2, await fixture.Reader.OnHandAsync(sku));
-        Assert.Equal(2, await MovementCountAsync(sku));
+        Assert.Equal(2, await fixture.Reader.MovementCountAsync(sku));
     }
 
     [Fact]
     public async Task An_issue_from_a_location_that_never_held_the_item_is_409()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
 
         using var response = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 1 }, Ct);
 
@@ -65,7 +65,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [Fact]
     public async Task A_transfer_moves_stock_atomically_and_one_short_of_stock_is_409()
     {
-        var (sku, from) = await ItemAndLocationAsync();
+        var (sku, from) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         var to = ApiFixture.Unique("TO");
         await fixture.Admin.CreateLocationAsync(to);
         await fixture.Operator.ReceiveAsync(sku, from, 10);
@@ -93,7 +93,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [Fact]
     public async Task A_count_sets_the_quantity_and_records_the_signed_difference()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         await fixture.Operator.ReceiveAsync(sku, location, 10);
 
         using (var down = await fixture.Operator.PostAsJsonAsync("/api/stock/counts",
@@ -124,7 +124,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [InlineData("counts")]
     public async Task Unknown_item_or_location_is_404_and_an_archived_item_is_409(string kind)
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         var other = ApiFixture.Unique("OTHER");
         await fixture.Admin.CreateLocationAsync(other);
 
@@ -148,7 +148,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         }
         using var archived = await PostAsync(kind, sku, location, other);
         await archived.ReadProblemAsync(HttpStatusCode.Conflict, "item-archived");
-        Assert.Equal(0, await MovementCountAsync(sku));
+        Assert.Equal(0, await fixture.Reader.MovementCountAsync(sku));
     }
 
     [Theory]
@@ -171,7 +171,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [Fact]
     public async Task The_ledger_lists_an_items_movements_newest_first_in_pages()
     {
-        var (sku, location) = await ItemAndLocationAsync();
+        var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         for (var i = 1; i <= 7; i++)
         {
             await fixture.Operator.ReceiveAsync(sku, location, i);
@@ -199,7 +199,7 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         {
             await unknown.ReadProblemAsync(HttpStatusCode.NotFound, "item-not-found");
         }
-        var (sku, _) = await ItemAndLocationAsync();
+        var (sku, _) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         using (var items = await fixture.Reader.GetAsync($"/api/items?limit=1", Ct))
         {
             // An items cursor is not a ledger cursor.
@@ -211,14 +211,6 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         await limit.ReadValidationProblemAsync("limit");
     }
 
-    private async Task<(string Sku, string Location)> ItemAndLocationAsync()
-    {
-        var sku = ApiFixture.Unique("SKU");
-        var location = ApiFixture.Unique("LOC");
-        await fixture.Admin.CreateItemAsync(sku);
-        await fixture.Admin.CreateLocationAsync(location);
-        return (sku, location);
-    }
 
     private Task<HttpResponseMessage> PostAsync(string kind, string sku, string location, string otherLocation) =>
         fixture.Operator.PostAsJsonAsync($"/api/stock/{kind}", kind switch
@@ -227,14 +219,4 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
             "counts" => new { sku, location, countedQuantity = 1, reason = "count" },
             _ => new { sku, location, quantity = 1 },
         }, Ct);
-
-    private async Task<int> MovementCountAsync(string sku)
-    {
-        using var response = await fixture.Reader.GetAsync($"/api/items/{sku}/movements?limit=200", Ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return 0;
-        }
-        return (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
-    }
 }
