@@ -32,6 +32,11 @@ builder.AddProject<Projects.Inventory_Api>("api")
     .WithEnvironment("Auth__ApiKeys__0__Role", "Admin")
     .WithEnvironment(async context =>
     {
+        if (context.ExecutionContext.IsPublishMode)
+        {
+            // A deployment configures its own keys (Auth__ApiKeys__N__…); the development key stays on this machine.
+            return;
+        }
         var key = await adminKey.Resource.GetValueAsync(context.CancellationToken) ?? "";
         context.EnvironmentVariables["Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
     })

@@ -48,10 +48,10 @@ internal static class ItemsCsv
         return items;
     }
 
-    public static PushStreamHttpResult Export(InventoryDbContext db) =>
+    public static PushStreamHttpResult Export(InventoryDbContext db, HttpContext http) =>
         TypedResults.Stream(async body =>
         {
-            var ct = CancellationToken.None;
+            var ct = http.RequestAborted;
             await using var csv = CsvWriter.Create(body, CsvWriterOptions.Default, leaveOpen: true);
             await csv.WriteRecordAsync(ExportColumns, ct);
 
@@ -59,7 +59,7 @@ internal static class ItemsCsv
             var rows = db.Items.AsNoTracking().Where(i => !i.Archived).OrderBy(i => i.SkuKey)
                 .Select(i => new { i.Sku, i.Name, i.Category, i.Unit, i.ReorderPoint, OnHand = i.StockLevels.Sum(s => s.Quantity) })
                 .AsAsyncEnumerable();
-            await foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(ct))
             {
                 csv.WriteField(row.Sku);
                 csv.WriteField(row.Name);
