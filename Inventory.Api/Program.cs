@@ -1,14 +1,33 @@
+using Inventory.Api;
+using Inventory.Api.Auth;
 using Inventory.Api.Data;
+using Inventory.Api.Http;
+using Inventory.Api.RateLimiting;
+using Inventory.Api.Seeding;
+using Inventory.Api.Stock;
 using Inventory.Api.Versioning;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddInventoryDatabase();
+builder.AddApiErrors();
+builder.AddApiKeyAuthentication();
+builder.AddApiRateLimiting();
+builder.AddApiDocumentation();
+builder.AddStockLedger();
+builder.AddDevelopmentSeeding();
 
 var app = builder.Build();
 
+app.UseApiErrors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
 app.MapDefaultEndpoints();
 app.MapVersionApi();
+app.MapApiDocumentation();
+app.MapInventoryApi();
 
-app.Run();
+return app.RunOrExplain();

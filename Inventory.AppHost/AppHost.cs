@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Inventory.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -13,10 +15,33 @@ catch (PostgresUnavailableException ex)
     return 1;
 }
 
+// The development Admin API key: generated once, kept in this project's user secrets (Parameters:api-admin-key).
+// The API is given only its SHA-256, as production would be.
+var adminKey = builder
+    .AddParameter("api-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+    .WithDescription("""
+        Development **Admin** API key: send it as the `X-Api-Key` header. Reveal it here, or run
+        `dotnet user-secrets list --project Inventory.AppHost` (key `Parameters:api-admin-key`).
+        """, enableMarkdown: true);
+
 builder.AddProject<Projects.Inventory_Api>("api")
     .WithReference(database)
     .WaitFor(database)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment("Auth__ApiKeys__0__Name", "dev-admin")
+    .WithEnvironment("Auth__ApiKeys__0__Role", "Admin")
+    .WithEnvironment(async context =>
+    {
+        if (context.ExecutionContext.IsPublishMode)
+        {
+            // A deployment configures its own keys (Auth__ApiKeys__N__…); the development key stays on this machine.
+            return;
+        }
+        var key = await adminKey.Resource.GetValueAsync(context.CancellationToken) ?? "";
+        context.EnvironmentVariables["Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    })
+    // Honoured only in the Development environment: a small catalogue to try the API with, seeded once.
+    .WithEnvironment("Seeding__Enabled", "true");
 
 builder.Build().Run();
 return 0;

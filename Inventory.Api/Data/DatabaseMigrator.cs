@@ -85,6 +85,10 @@ internal sealed partial class DatabaseMigrator(
                 {
                     await db.Database.MigrateAsync(ct);
                 }
+                foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder>())
+                {
+                    await seeder.SeedAsync(ct);
+                }
                 return pending;
             }
             finally

@@ -124,7 +124,7 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
 
         var result = await ProcessRunner.RunAsync("dotnet",
             [Path.Combine(RepositoryPaths.BuildOutput("Inventory.Api"), "Inventory.Api.dll")],
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(TestApiKeys.EnvironmentVariables)
             {
                 ["ConnectionStrings__inventorydb"] = connectionString,
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",

@@ -1,0 +1,24 @@
+namespace Inventory.Api.Auth;
+
+/// <summary>Roles, each including the ones before it: Reader reads, Operator also moves stock, Admin also edits the catalogue.</summary>
+public static class ApiRoles
+{
+    public const string Reader = "Reader";
+    public const string Operator = "Operator";
+    public const string Admin = "Admin";
+
+    public static bool IsKnown(string? role) => role is Reader or Operator or Admin;
+}
+
+/// <summary>Authorization policies, one per route class.</summary>
+public static class ApiPolicies
+{
+    /// <summary>Every GET under <c>/api</c>.</summary>
+    public const string Read = "read";
+
+    /// <summary>Stock movements.</summary>
+    public const string MoveStock = "move-stock";
+
+    /// <summary>Items, locations, import.</summary>
+    public const string ManageCatalogue = "manage-catalogue";
+}

@@ -1,0 +1,95 @@
+using Inventory.Api.Auth;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Inventory.Api.Http;
+
+/// <summary>OpenAPI at <c>/openapi/v1.json</c> and the Scalar UI at <c>/scalar</c>, both without a key.</summary>
+internal static class ApiDocumentation
+{
+    private const string SecuritySchemeName = ApiKeyAuthenticationHandler.SchemeName;
+
+    public static IHostApplicationBuilder AddApiDocumentation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Inventory API";
+                document.Info.Description =
+                    "Items, locations and an append-only stock ledger. Every /api route needs an X-Api-Key header " +
+                    "(roles: Reader = GET, Operator = + stock movements, Admin = + items, locations, import). " +
+                    "Errors are RFC 9457 problem details.";
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[SecuritySchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = ApiKeyAuthenticationHandler.HeaderName,
+                    Description = "An API key; the server knows only its SHA-256.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true)
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement
+                    {
+                        [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = [],
+                    });
+                }
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, _, _) =>
+            {
+                DescribeResponseHeaders(operation);
+                return Task.CompletedTask;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>The headers the typed results cannot describe: ETag, Location, Retry-After, WWW-Authenticate.</summary>
+    private static void DescribeResponseHeaders(OpenApiOperation operation)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is not OpenApiResponse described)
+            {
+                continue;
+            }
+            if (operation.OperationId is "GetItem" or "CreateItem" or "UpdateItem" && status is "200" or "201")
+            {
+                AddHeader(described, "ETag", "The item's version; send it back as If-Match to update the item.");
+            }
+            if (operation.OperationId is "CreateItem" or "CreateLocation" && status == "201")
+            {
+                AddHeader(described, "Location", "Where the new resource can be read.");
+            }
+            if (status == "429")
+            {
+                AddHeader(described, "Retry-After", "Seconds to wait before this API key may send again.");
+            }
+            if (status == "401")
+            {
+                AddHeader(described, "WWW-Authenticate", "ApiKey header=\"X-Api-Key\"");
+            }
+        }
+    }
+
+    private static void AddHeader(OpenApiResponse response, string name, string description)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[name] = new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+    }
+
+    public static WebApplication MapApiDocumentation(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference(options => options.WithTitle("Inventory API"));
+        return app;
+    }
+}

@@ -1,0 +1,223 @@
+using Inventory.Api.Auth;
+using Inventory.Api.Data;
+using Inventory.Api.Http;
+using Inventory.Api.Paging;
+using Inventory.Api.Stock;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Inventory.Api.Items;
+
+internal static class ItemsApi
+{
+    public const string DefaultUnit = "pcs";
+
+    public static IEndpointRouteBuilder MapItemsApi(this IEndpointRouteBuilder api)
+    {
+        var items = api.MapGroup("/items").WithTags("Items");
+
+        items.MapGet("", ListItems).WithName("ListItems")
+            .WithSummary("List items, filtered, with keyset paging")
+            .RequireAuthorization(ApiPolicies.Read);
+        items.MapGet("/{sku}", GetItem).WithName("GetItem")
+            .WithSummary("An item with its stock per location; ETag header")
+            .RequireAuthorization(ApiPolicies.Read)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        items.MapPost("", CreateItem).WithName("CreateItem")
+            .WithSummary("Create an item")
+            .RequireAuthorization(ApiPolicies.ManageCatalogue)
+            .WithRequestBodyLimit(RequestBodyLimit.Json)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        items.MapPut("/{sku}", UpdateItem).WithName("UpdateItem")
+            .WithSummary("Update an item; needs If-Match with its ETag")
+            .RequireAuthorization(ApiPolicies.ManageCatalogue)
+            .WithRequestBodyLimit(RequestBodyLimit.Json)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+        items.MapDelete("/{sku}", ArchiveItem).WithName("ArchiveItem")
+            .WithSummary("Archive an item; refused while stock is on hand")
+            .RequireAuthorization(ApiPolicies.ManageCatalogue)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        items.MapItemsCsv();
+        return api;
+    }
+
+    public static async Task<Results<Ok<ItemPage>, ValidationProblem>> ListItems(
+        [AsParameters] ItemListQuery query, InventoryDbContext db, CancellationToken ct)
+    {
+        var sort = query.Sort ?? "sku";
+        var scope = $"items:{sort}";
+        if (!KeysetCursor.TryDecode(query.Cursor, scope, out var after))
+        {
+            return KeysetCursor.Invalid();
+        }
+
+        var items = db.Items.AsNoTracking();
+        if (query.IncludeArchived != true)
+        {
+            items = items.Where(i => !i.Archived);
+        }
+        if (!string.IsNullOrEmpty(query.Search))
+        {
+            var pattern = $"%{EscapeLike(query.Search)}%";
+            items = items.Where(i => EF.Functions.ILike(i.Sku, pattern, "\\") || EF.Functions.ILike(i.Name, pattern, "\\"));
+        }
+        if (!string.IsNullOrEmpty(query.Category))
+        {
+            var category = EscapeLike(query.Category);
+            items = items.Where(i => i.Category != null && EF.Functions.ILike(i.Category, category, "\\"));
+        }
+        if (query.LowStock == true)
+        {
+            items = items.Where(i => i.StockLevels.Sum(s => s.Quantity) <= i.ReorderPoint);
+        }
+        if (after is not null)
+        {
+            items = sort == "name"
+                ? items.Where(i => string.Compare(i.Name, after.Key) > 0 || (i.Name == after.Key && i.Id > after.Id))
+                : items.Where(i => string.Compare(i.SkuKey, after.Key) > 0 || (i.SkuKey == after.Key && i.Id > after.Id));
+        }
+
+        var ordered = sort == "name"
+            ? items.OrderBy(i => i.Name).ThenBy(i => i.Id)
+            : items.OrderBy(i => i.SkuKey).ThenBy(i => i.Id);
+        var rows = ordered.Select(i => new
+        {
+            i.Id,
+            Summary = new ItemSummary(i.Sku, i.Name, i.Category, i.Unit, i.ReorderPoint, i.Archived,
+                i.StockLevels.Sum(s => s.Quantity), i.UpdatedAt),
+        });
+
+        var limit = query.Limit ?? PageQuery.DefaultLimit;
+        var page = await rows.Take(limit + 1).ToListAsync(ct);
+        string? next = null;
+        if (page.Count > limit)
+        {
+            var last = page[limit - 1];
+            next = KeysetCursor.Encode(scope, sort == "name" ? last.Summary.Name : StockLedger.Key(last.Summary.Sku), last.Id);
+        }
+        return TypedResults.Ok(new ItemPage(page.Take(limit).Select(r => r.Summary).ToList(), next));
+    }
+
+    public static async Task<Results<Ok<ItemResponse>, ProblemHttpResult>> GetItem(
+        string sku, InventoryDbContext db, HttpContext http, CancellationToken ct)
+    {
+        var found = await LoadAsync(db, sku, ct);
+        if (found is null)
+        {
+            return NotFound(sku);
+        }
+        http.Response.Headers.ETag = ItemETag.Format(found.Value.Version);
+        return TypedResults.Ok(found.Value.Item);
+    }
+
+    public static async Task<Results<Created<ItemResponse>, ProblemHttpResult>> CreateItem(
+        CreateItemRequest request, InventoryDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var now = time.DatabaseNow();
+        var item = new Item
+        {
+            Sku = request.Sku!,
+            Name = request.Name!,
+            Description = request.Description,
+            Category = request.Category,
+            Unit = request.Unit ?? DefaultUnit,
+            ReorderPoint = request.ReorderPoint ?? 0,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Items.Add(item);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        {
+            return Problems.Result(Problems.DuplicateSku, $"SKU '{request.Sku}' is taken (SKUs are unique regardless of case).");
+        }
+
+        http.Response.Headers.ETag = ItemETag.Format(item.Version);
+        return TypedResults.Created($"/api/items/{Uri.EscapeDataString(item.Sku)}", new ItemResponse(item.Sku, item.Name,
+            item.Description, item.Category, item.Unit, item.ReorderPoint, item.Archived, 0, [], item.CreatedAt, item.UpdatedAt));
+    }
+
+    public static async Task<Results<Ok<ItemResponse>, ProblemHttpResult>> UpdateItem(
+        string sku, UpdateItemRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        InventoryDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(ifMatch))
+        {
+            return Problems.Result(Problems.IfMatchRequired,
+                "Send If-Match with the ETag of the item as you last read it (GET /api/items/{sku}).");
+        }
+        var key = StockLedger.Key(sku);
+        var item = await db.Items.SingleOrDefaultAsync(i => i.SkuKey == key, ct);
+        if (item is null)
+        {
+            return NotFound(sku);
+        }
+        if (!ItemETag.Matches(ifMatch, item.Version))
+        {
+            return StaleETag(sku);
+        }
+
+        item.Name = request.Name!;
+        item.Description = request.Description;
+        item.Category = request.Category;
+        item.Unit = request.Unit ?? DefaultUnit;
+        item.ReorderPoint = request.ReorderPoint ?? 0;
+        item.UpdatedAt = time.DatabaseNow();
+        try
+        {
+            // The UPDATE carries WHERE xmin = <version read>: a concurrent edit in between makes it match nothing.
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return StaleETag(sku);
+        }
+
+        var saved = (await LoadAsync(db, sku, ct))!.Value;
+        http.Response.Headers.ETag = ItemETag.Format(saved.Version);
+        return TypedResults.Ok(saved.Item);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ArchiveItem(
+        string sku, StockLedger ledger, CancellationToken ct)
+    {
+        var refused = await ledger.InTransactionAsync(token => ledger.ArchiveAsync(sku, token), ct);
+        return refused is null ? TypedResults.NoContent() : Problems.Result(refused.Kind, refused.Detail, refused.Extensions);
+    }
+
+    internal static bool IsUniqueViolation(DbUpdateException ex) =>
+        ex.GetBaseException() is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private static async Task<(ItemResponse Item, uint Version)?> LoadAsync(InventoryDbContext db, string sku, CancellationToken ct)
+    {
+        var key = StockLedger.Key(sku);
+        var found = await db.Items.AsNoTracking().Where(i => i.SkuKey == key).Select(i => new
+        {
+            i.Version,
+            Item = new ItemResponse(i.Sku, i.Name, i.Description, i.Category, i.Unit, i.ReorderPoint, i.Archived,
+                i.StockLevels.Sum(s => s.Quantity),
+                i.StockLevels.Where(s => s.Quantity > 0).OrderBy(s => s.Location.CodeKey)
+                    .Select(s => new StockAtLocation(s.Location.Code, s.Quantity)).ToList(),
+                i.CreatedAt, i.UpdatedAt),
+        }).SingleOrDefaultAsync(ct);
+        return found is null ? null : (found.Item, found.Version);
+    }
+
+    private static ProblemHttpResult NotFound(string sku) => Problems.Result(Problems.ItemNotFound, $"No item has SKU '{sku}'.");
+
+    private static ProblemHttpResult StaleETag(string sku) => Problems.Result(Problems.StaleETag,
+        $"Item '{sku}' changed since that ETag was issued; GET it again, reapply your change and send the new ETag.");
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
+}

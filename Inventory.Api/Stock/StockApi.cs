@@ -1,0 +1,95 @@
+using Inventory.Api.Auth;
+using Inventory.Api.Data;
+using Inventory.Api.Http;
+using Inventory.Api.Paging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Inventory.Api.Stock;
+
+internal static class StockApi
+{
+    public static IEndpointRouteBuilder MapStockApi(this IEndpointRouteBuilder api)
+    {
+        var stock = api.MapGroup("/stock")
+            .WithTags("Stock")
+            .RequireAuthorization(ApiPolicies.MoveStock)
+            .WithRequestBodyLimit(RequestBodyLimit.Json)
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status201Created, typeof(StockMovementResponse), ["application/json"]))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        stock.MapPost("/receipts", PostReceipt).WithName("RecordReceipt")
+            .WithSummary("Receive stock into a location")
+            .WithDescription("Adds quantity at the location. Send Idempotency-Key to make retries safe.");
+        stock.MapPost("/issues", PostIssue).WithName("RecordIssue")
+            .WithSummary("Issue stock from a location")
+            .WithDescription("Removes quantity from the location; 409 when it holds less (stock never goes below zero).");
+        stock.MapPost("/transfers", PostTransfer).WithName("RecordTransfer")
+            .WithSummary("Transfer stock between locations")
+            .WithDescription("Moves quantity from fromLocation to toLocation atomically; 409 when the source holds less.");
+        stock.MapPost("/counts", PostCount).WithName("RecordCount")
+            .WithSummary("Record a stock count")
+            .WithDescription("Sets the location's quantity to countedQuantity and records the difference as an adjustment.");
+
+        api.MapGet("/items/{sku}/movements", GetMovements).WithName("GetItemMovements")
+            .WithTags("Stock")
+            .WithSummary("An item's ledger, newest first")
+            .RequireAuthorization(ApiPolicies.Read)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostReceipt(
+        StockChangeRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
+        HttpContext http, StockPosting posting, CancellationToken ct) =>
+        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.ReceiveAsync(request, actor, token), ct);
+
+    public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostIssue(
+        StockChangeRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
+        HttpContext http, StockPosting posting, CancellationToken ct) =>
+        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.IssueAsync(request, actor, token), ct);
+
+    public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostTransfer(
+        StockTransferRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
+        HttpContext http, StockPosting posting, CancellationToken ct) =>
+        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.TransferAsync(request, actor, token), ct);
+
+    public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostCount(
+        StockCountRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
+        HttpContext http, StockPosting posting, CancellationToken ct) =>
+        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.CountAsync(request, actor, token), ct);
+
+    public static async Task<Results<Ok<StockMovementPage>, ProblemHttpResult, ValidationProblem>> GetMovements(
+        string sku, [AsParameters] PageQuery page, InventoryDbContext db, CancellationToken ct)
+    {
+        if (!KeysetCursor.TryDecode(page.Cursor, "movements", out var after))
+        {
+            return KeysetCursor.Invalid();
+        }
+        var key = StockLedger.Key(sku);
+        var itemId = await db.Items.Where(i => i.SkuKey == key).Select(i => (long?)i.Id).SingleOrDefaultAsync(ct);
+        if (itemId is null)
+        {
+            return Problems.Result(Problems.ItemNotFound, $"No item has SKU '{sku}'.");
+        }
+
+        var limit = page.Limit ?? PageQuery.DefaultLimit;
+        var query = db.StockMovements.AsNoTracking().Where(m => m.ItemId == itemId);
+        if (after is not null)
+        {
+            query = query.Where(m => m.Id < after.Id);
+        }
+        var rows = await query.OrderByDescending(m => m.Id).Take(limit + 1)
+            .Select(m => new StockMovementResponse(m.Id, m.Type, m.Item.Sku,
+                m.ToLocationId == null ? m.Location.Code : null,
+                m.ToLocationId == null ? null : m.Location.Code,
+                m.ToLocation == null ? null : m.ToLocation.Code,
+                m.Quantity, m.CountedQuantity, m.OnHandAfter, m.ToOnHandAfter, m.Actor, m.At, m.Reason, m.Reference))
+            .ToListAsync(ct);
+        var next = rows.Count > limit ? KeysetCursor.Encode("movements", "", rows[limit - 1].Id) : null;
+        return TypedResults.Ok(new StockMovementPage(rows.Take(limit).ToList(), next));
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Inventory.Api.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Stock;
+
+/// <summary>
+/// Runs one stock POST: the ledger command and, with an <c>Idempotency-Key</c>, the claim and the stored answer, all in
+/// one transaction. The answer is rendered once and sent from the stored text, so a replay is byte for byte the same.
+/// </summary>
+internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempotency, IOptions<JsonOptions> json)
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public async Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostAsync<TRequest>(
+        HttpContext http,
+        TRequest request,
+        string? idempotencyKey,
+        Func<StockLedger, string, CancellationToken, Task<LedgerResult>> command,
+        CancellationToken ct)
+    {
+        // Read from the headers themselves: binding turns an empty header into "no header", which would silently drop it.
+        idempotencyKey = http.Request.Headers.TryGetValue(IdempotencyHeader, out var values) ? values.ToString() : null;
+        if (idempotencyKey is not null && (values.Count != 1 || !IsValidKey(idempotencyKey)))
+        {
+            return Problems.Invalid("idempotencyKey",
+                $"The {IdempotencyHeader} header must be 1–{Data.Limits.IdempotencyKeyLength} visible ASCII characters.");
+        }
+
+        var actor = http.User.Identity!.Name!;
+        var requestHash = idempotencyKey is null ? "" : Hash(http.Request.Path, request);
+        var (response, replayed) = await ledger.InTransactionAsync(async token =>
+        {
+            if (idempotencyKey is not null
+                && await idempotency.ClaimAsync(actor, idempotencyKey, requestHash, token) is { } earlier)
+            {
+                return (earlier.RequestHash == requestHash
+                    ? new StoredResponse(earlier.StatusCode, earlier.ContentType, earlier.Body)
+                    : null, true);
+            }
+
+            var rendered = Render(http, await command(ledger, actor, token));
+            if (idempotencyKey is not null)
+            {
+                await idempotency.CompleteAsync(actor, idempotencyKey, rendered, token);
+            }
+            return (rendered, false);
+        }, ct);
+
+        if (response is null)
+        {
+            return Problems.Result(Problems.IdempotencyKeyReused,
+                $"{IdempotencyHeader} '{idempotencyKey}' was first used with a different request; use a new key for a new request.");
+        }
+        if (replayed)
+        {
+            http.Response.Headers[ReplayedHeader] = "true";
+        }
+        return TypedResults.Content(response.Body, response.ContentType, Encoding.UTF8, response.StatusCode);
+    }
+
+    private StoredResponse Render(HttpContext http, LedgerResult result)
+    {
+        var options = json.Value.SerializerOptions;
+        switch (result)
+        {
+            case LedgerResult.Recorded recorded:
+                return new StoredResponse(StatusCodes.Status201Created, "application/json",
+                    JsonSerializer.Serialize(recorded.Movement, options));
+            case LedgerResult.Refused refused:
+                var problem = Problems.Details(refused.Kind, refused.Detail, refused.Extensions);
+                problem.Instance = http.Request.Path;
+                problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+                return new StoredResponse(refused.Kind.Status, "application/problem+json", JsonSerializer.Serialize(problem, options));
+            default:
+                throw new UnreachableException();
+        }
+    }
+
+    private string Hash<TRequest>(string path, TRequest request)
+    {
+        var canonical = $"{path}\n{JsonSerializer.Serialize(request, json.Value.SerializerOptions)}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static bool IsValidKey(string key) =>
+        key.Length is > 0 and <= Data.Limits.IdempotencyKeyLength && key.All(c => c is >= '!' and <= '~');
+}
