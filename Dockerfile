@@ -26,8 +26,9 @@ COPY Inventory.ServiceDefaults/ Inventory.ServiceDefaults/
 COPY Inventory.Api/ Inventory.Api/
 
 # What GET /version reports. Declared after the restore, so a new version does not re-restore. Passed as the
-# project's own properties rather than as Version, which NuGet would reject unless it were SemVer (a commit id
-# is not). An empty value, or one MSBuild would split (at ';'), fails here with a clear message.
+# project's own properties rather than as Version, which the SDK rejects unless it is SemVer (a commit id is not);
+# and kept out of dotnet's environment, where MSBuild would read VERSION as $(Version) all the same. An empty
+# value, or one MSBuild would split (at ';'), fails here with a clear message.
 ARG VERSION=dev
 ARG COMMIT=unknown
 # ReadyToRun: the assemblies carry native code, so start-up does not wait for the JIT (measured in README, "Image").
@@ -35,7 +36,7 @@ RUN if [[ -z "$VERSION" || -z "$COMMIT" || "$VERSION$COMMIT" =~ [^A-Za-z0-9._+-]
       echo "VERSION and COMMIT must be non-empty and hold only A-Z a-z 0-9 . _ + - (got VERSION='$VERSION' COMMIT='$COMMIT')" >&2; \
       exit 1; \
     fi; \
-    dotnet publish Inventory.Api/Inventory.Api.csproj --no-restore -c Release -o /app \
+    env -u VERSION -u COMMIT dotnet publish Inventory.Api/Inventory.Api.csproj --no-restore -c Release -o /app \
       -r "linux-${TARGETARCH/amd64/x64}" --self-contained false -p:PublishReadyToRun=true -p:UseAppHost=false \
       -p:InventoryBuildVersion="$VERSION" -p:InventoryBuildCommit="$COMMIT" -p:SourceRevisionId="$COMMIT"
 
