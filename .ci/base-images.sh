@@ -65,16 +65,17 @@ build_postgres() {
   docker build --quiet --network host -t "$image" "$IMAGES_DIR/postgres" >/dev/null
 }
 
-# The context is a tar stream of the recipe's Dockerfile, the machine's .NET folder (only the parts named) and,
-# for the SDK, the machine's extra CA certificates: no copy of 600 MB on disk.
+# The context is a tar stream of the recipe's files, the machine's .NET folder (only the parts named) and, for
+# the SDK, the machine's extra CA certificates: no copy of 600 MB on disk.
 build_dotnet() {
   local image="$1" recipe="$2"
   shift 2
   [[ -x "$DOTNET_DIR/dotnet" ]] || die "no .NET in $DOTNET_DIR (set DOTNET_DIR)"
-  local staging="$WORK_DIR/$recipe-context"
+  local staging="$WORK_DIR/$recipe-context" recipe_files=()
   rm -rf "$staging"
   mkdir -p "$staging/ca"
-  cp "$IMAGES_DIR/$recipe/Dockerfile" "$staging/Dockerfile"
+  mapfile -t recipe_files < <(find "$IMAGES_DIR/$recipe" -maxdepth 1 -type f -printf '%f\n')
+  cp "${recipe_files[@]/#/$IMAGES_DIR/$recipe/}" "$staging/"
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     cp /usr/local/share/ca-certificates/*.crt "$staging/ca/"
   fi
@@ -86,9 +87,17 @@ build_dotnet() {
       parts+=("dotnet/$part")
     done
   fi
-  tar -C "$staging" -ch Dockerfile ca "${parts[@]}" \
+  tar -C "$staging" -ch "${recipe_files[@]}" ca "${parts[@]}" \
     | docker build --quiet --network host -t "$image" - >/dev/null
   rm -rf "$staging"
+  remove_build_stages "$recipe"
+}
+
+# A multi-stage recipe leaves its earlier stages behind as untagged images; they carry this label (and nothing
+# else does), so removing them touches no one else's image or build cache.
+remove_build_stages() {
+  local recipe="$1"
+  docker image prune --force --filter "label=org.inventory.ci.stand-in-stage=$recipe" >/dev/null
 }
 
 build_standin() {

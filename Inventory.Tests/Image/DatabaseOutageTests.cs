@@ -1,0 +1,74 @@
+using Inventory.Tests.Infrastructure;
+
+namespace Inventory.Tests.Image;
+
+/// <summary>The hardened image when its database is missing or frozen: each test on its own network and PostgreSQL.</summary>
+public sealed class DatabaseOutageTests(ProductImage productImage)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Without_its_database_alive_is_200_and_health_503_until_it_appears_then_200_without_a_restart()
+    {
+        await DockerEngine.RequireOrSkip();
+        var image = await productImage.GetAsync();
+        await using var network = await ContainerNetwork.CreateAsync("outage");
+        // The connection string names a PostgreSQL container that does not exist yet.
+        var postgresName = DockerCli.UniqueName("pg-later");
+        var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var later = new PostgresContainer(postgresName, password);
+        using var api = await network.StartApiAsync(image.Tag,
+            new Dictionary<string, string> { ["ConnectionStrings__inventorydb"] = later.ConnectionString("inventorydb") });
+
+        await api.WaitForStatusAsync("/alive", HttpStatusCode.OK, Patience);
+        for (var i = 0; i < 10; i++)
+        {
+            using var alive = await api.Client.GetAsync("/alive", TestContext.Current.CancellationToken);
+            using var health = await api.Client.GetAsync("/health", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+        }
+        var before = await api.InspectAsync("{{.State.Pid}} {{.State.StartedAt}} {{.RestartCount}}");
+
+        var postgres = await network.StartPostgresAsync(postgresName, password);
+        await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+
+        Assert.Equal(before, await api.InspectAsync("{{.State.Pid}} {{.State.StartedAt}} {{.RestartCount}}"));
+        Assert.NotEqual("0", await postgres.QueryAsync("inventorydb", "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+    }
+
+    [Fact]
+    public async Task Docker_stop_is_clean_within_five_seconds_even_with_a_request_stuck_on_a_frozen_database()
+    {
+        await DockerEngine.RequireOrSkip();
+        var image = await productImage.GetAsync();
+        await using var network = await ContainerNetwork.CreateAsync("frozen");
+        var postgres = await network.StartPostgresAsync();
+        await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
+        using var api = await network.StartApiAsync(image.Tag,
+            new Dictionary<string, string> { ["ConnectionStrings__inventorydb"] = postgres.ConnectionString("inventorydb") });
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+
+        await DockerCli.OutputAsync("pause", postgres.Name);
+        try
+        {
+            // /health asks the database, which no longer answers: the request hangs in the API.
+            var stuck = api.Client.GetAsync("/health", TestContext.Current.CancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            Assert.False(stuck.IsCompleted, "the /health request did not hang on the frozen database");
+
+            var (elapsed, exitCode) = await api.StopAsync();
+
+            Assert.True(elapsed < TimeSpan.FromSeconds(5), $"docker stop took {elapsed.TotalSeconds:0.0} s");
+            Assert.Equal(0, exitCode);
+            // Cut off by the shutdown rather than answered: it never saw its database.
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => stuck);
+        }
+        finally
+        {
+            await DockerCli.RunAsync(["unpause", postgres.Name], cancellationToken: CancellationToken.None);
+        }
+    }
+}

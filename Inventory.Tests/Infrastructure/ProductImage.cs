@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.ProductImage))]
+
+namespace Inventory.Tests.Infrastructure;
+
+/// <summary>An image built from the repository's <c>Dockerfile</c>, with the build arguments it was given.</summary>
+/// <param name="Tag">The image's unique tag on the engine.</param>
+/// <param name="ContextSize">The build context as the engine received it ("Sending build context …"), e.g. <c>70.66kB</c>.</param>
+public sealed record BuiltImage(
+    string Tag, string Version, string Commit, string Created, string Source, string ContextSize, TimeSpan BuildTime);
+
+/// <summary>
+/// The product's Docker image, built for real from the repository's <c>Dockerfile</c> — once per test run, on first
+/// use (a run that needs no image builds none), with a VERSION and COMMIT unique to the run, so a test that reads
+/// them back knows it talks to this build. Everything it builds is removed at the end of the run: each image and
+/// its build stage (tagged too, so removing it also removes the layers it alone used).
+/// </summary>
+public sealed partial class ProductImage : IAsyncDisposable
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
+
+    private readonly Lazy<Task<BuiltImage>> _default;
+    private readonly ConcurrentBag<string> _tagsToRemove = [];
+
+    public ProductImage()
+    {
+        _default = new Lazy<Task<BuiltImage>>(() => BuildAsync(
+            // Not SemVer, as a tag may well be (the deploy tags images with the commit id).
+            version: $"build-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}",
+            commit: Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20))));
+    }
+
+    /// <summary>The run's image (built on the first call; the same task for every later caller).</summary>
+    public Task<BuiltImage> GetAsync() => _default.Value;
+
+    /// <summary>Builds another image from the same Dockerfile (another VERSION, say); removed at the end of the run too.</summary>
+    public async Task<BuiltImage> BuildAsync(string version, string commit)
+    {
+        var repository = DockerCli.UniqueName("api");
+        var tag = $"{repository}:image";
+        var buildStageTag = $"{repository}:build-stage";
+        var created = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        const string source = "https://example.invalid/inventory/inventory";
+        string[] buildArguments =
+        [
+            // Lets NuGet reach its feed from inside this sandbox; harmless where the default network would do.
+            "--network", "host",
+            "--force-rm",
+            "--build-arg", $"VERSION={version}",
+            "--build-arg", $"COMMIT={commit}",
+            "--build-arg", $"CREATED={created}",
+            "--build-arg", $"SOURCE={source}",
+        ];
+
+        _tagsToRemove.Add(buildStageTag);
+        _tagsToRemove.Add(tag);
+        // The build stage first, under its own tag, so that clean-up can find (and remove) it; the second build
+        // takes every one of its steps from the cache.
+        var stage = await BuildStepAsync([.. buildArguments, "--target", "build", "--tag", buildStageTag]);
+        var image = await BuildStepAsync([.. buildArguments, "--tag", tag]);
+
+        var context = ContextSizeLine().Match(stage.Output);
+        return new BuiltImage(tag, version, commit, created, source,
+            context.Success ? context.Groups["size"].Value : "unknown", stage.Elapsed + image.Elapsed);
+    }
+
+    private static async Task<ProcessResult> BuildStepAsync(string[] arguments)
+    {
+        var result = await DockerCli.RunAsync(["build", .. arguments, "."], BuildTimeout, RepositoryPaths.Root);
+        if (!result.Succeeded)
+        {
+            await RemoveWhatAFailedBuildLeftAsync(result.Output);
+        }
+        return result.EnsureSuccess("docker build of the repository's Dockerfile");
+    }
+
+    /// <summary>
+    /// A failed legacy build leaves its last committed step as an untagged image; removing it (without force) also
+    /// removes the parents only it used, and leaves alone any layer another image or build still needs.
+    /// </summary>
+    public static async Task RemoveWhatAFailedBuildLeftAsync(string buildOutput)
+    {
+        if (StepImage().Matches(buildOutput).LastOrDefault() is { } last)
+        {
+            await DockerCli.RunAsync(["image", "rm", last.Groups["id"].Value]);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The image first: the build stage's layers are only free once nothing else refers to them.
+        var tags = _tagsToRemove.ToArray();
+        foreach (var tag in tags.Where(t => t.EndsWith(":image", StringComparison.Ordinal)))
+        {
+            await DockerCli.RemoveQuietlyAsync("image", tag);
+        }
+        foreach (var tag in tags.Where(t => !t.EndsWith(":image", StringComparison.Ordinal)))
+        {
+            await DockerCli.RemoveQuietlyAsync("image", tag);
+        }
+    }
+
+    [GeneratedRegex(@"^ ---> (?<id>[0-9a-f]{12})$", RegexOptions.Multiline)]
+    private static partial Regex StepImage();
+
+    [GeneratedRegex(@"Sending build context to Docker daemon\s+(?<size>\S+)")]
+    private static partial Regex ContextSizeLine();
+}
