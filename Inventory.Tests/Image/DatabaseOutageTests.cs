@@ -18,7 +18,7 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var later = new PostgresContainer(postgresName, password);
         using var api = await network.StartApiAsync(image.Tag,
-            new Dictionary<string, string> { ["ConnectionStrings__inventorydb"] = later.ConnectionString("inventorydb") });
+            HardenedProduct.ApiEnvironment(later.ConnectionString("inventorydb"), "outage-test-key"));
 
         await api.WaitForStatusAsync("/alive", HttpStatusCode.OK, Patience);
         for (var i = 0; i < 10; i++)
@@ -48,7 +48,7 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         var postgres = await network.StartPostgresAsync();
         await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
         using var api = await network.StartApiAsync(image.Tag,
-            new Dictionary<string, string> { ["ConnectionStrings__inventorydb"] = postgres.ConnectionString("inventorydb") });
+            HardenedProduct.ApiEnvironment(postgres.ConnectionString("inventorydb"), "outage-test-key"));
         await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
 
         await DockerCli.OutputAsync("pause", postgres.Name);

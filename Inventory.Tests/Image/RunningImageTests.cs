@@ -47,12 +47,15 @@ public sealed class HardenedProduct : IAsyncDisposable
     }
 
     /// <summary>The API's whole configuration, as an operator's env file holds it (issue 3's key contract).</summary>
-    public Dictionary<string, string> Environment(PostgresContainer postgres) => new()
+    public Dictionary<string, string> Environment(PostgresContainer postgres) => ApiEnvironment(postgres.ConnectionString(Database), ApiKey);
+
+    /// <summary>What every run of the image needs: its database and at least one API key (the API refuses to start without).</summary>
+    public static Dictionary<string, string> ApiEnvironment(string connectionString, string apiKey) => new()
     {
-        ["ConnectionStrings__inventorydb"] = postgres.ConnectionString(Database),
+        ["ConnectionStrings__inventorydb"] = connectionString,
         ["Auth__ApiKeys__0__Name"] = "image-test",
         ["Auth__ApiKeys__0__Role"] = "Admin",
-        ["Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
+        ["Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey))),
     };
 
     public async ValueTask DisposeAsync()
