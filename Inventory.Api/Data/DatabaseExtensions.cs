@@ -11,13 +11,18 @@ internal static class DatabaseExtensions
             // No retrying execution strategy: a request (or a /health probe) must fail in moments, not after
             // a minute of hidden retries; start-up has its own backoff (DatabaseMigrator) and the stock ledger
             // runs explicit transactions, which a retrying strategy would refuse.
-            settings.DisableRetry = true);
+            // Aspire's own health check is replaced by DatabaseReadyHealthCheck, which also waits for the
+            // migrations and cannot hang on a frozen server.
+            {
+                settings.DisableRetry = true;
+                settings.DisableHealthChecks = true;
+            });
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService<DatabaseMigrator>();
         builder.Services.AddHealthChecks()
-            .AddCheck<MigrationsAppliedHealthCheck>("migrations");
+            .AddCheck<DatabaseReadyHealthCheck>("database");
 
         return builder;
     }

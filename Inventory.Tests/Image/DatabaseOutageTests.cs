@@ -6,6 +6,7 @@ namespace Inventory.Tests.Image;
 public sealed class DatabaseOutageTests(ProductImage productImage)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private const string OutageApiKey = "outage-test-key";
 
     [Fact]
     public async Task Without_its_database_alive_is_200_and_health_503_until_it_appears_then_200_without_a_restart()
@@ -18,7 +19,7 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var later = new PostgresContainer(postgresName, password);
         using var api = await network.StartApiAsync(image.Tag,
-            HardenedProduct.ApiEnvironment(later.ConnectionString("inventorydb"), "outage-test-key"));
+            HardenedProduct.ApiEnvironment(later.ConnectionString("inventorydb"), OutageApiKey));
 
         await api.WaitForStatusAsync("/alive", HttpStatusCode.OK, Patience);
         for (var i = 0; i < 10; i++)
@@ -40,6 +41,37 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
     }
 
     [Fact]
+    public async Task A_frozen_database_turns_health_503_instead_of_hanging_and_200_again_when_it_thaws()
+    {
+        await DockerEngine.RequireOrSkip();
+        var image = await productImage.GetAsync();
+        await using var network = await ContainerNetwork.CreateAsync("thaw");
+        var postgres = await network.StartPostgresAsync();
+        await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
+        using var api = await network.StartApiAsync(image.Tag,
+            HardenedProduct.ApiEnvironment(postgres.ConnectionString("inventorydb"), OutageApiKey));
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+
+        await DockerCli.OutputAsync("pause", postgres.Name);
+        try
+        {
+            // The probe's own check timeout answers; the client's 30 s would only catch a hang.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            using var health = await api.Client.GetAsync("/health", timeout.Token);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            using var alive = await api.Client.GetAsync("/alive", timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        }
+        finally
+        {
+            await DockerCli.RunAsync(["unpause", postgres.Name], cancellationToken: CancellationToken.None);
+        }
+
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+    }
+
+    [Fact]
     public async Task Docker_stop_is_clean_within_five_seconds_even_with_a_request_stuck_on_a_frozen_database()
     {
         await DockerEngine.RequireOrSkip();
@@ -48,16 +80,19 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         var postgres = await network.StartPostgresAsync();
         await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
         using var api = await network.StartApiAsync(image.Tag,
-            HardenedProduct.ApiEnvironment(postgres.ConnectionString("inventorydb"), "outage-test-key"));
+            HardenedProduct.ApiEnvironment(postgres.ConnectionString("inventorydb"), OutageApiKey));
         await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
 
         await DockerCli.OutputAsync("pause", postgres.Name);
         try
         {
-            // /health asks the database, which no longer answers: the request hangs in the API.
-            var stuck = api.Client.GetAsync("/health", TestContext.Current.CancellationToken);
+            // A listing asks the database, which no longer answers: the request hangs in the API (its command
+            // timeout is 30 s; /health, by contrast, gives up after a few seconds).
+            using var listing = new HttpRequestMessage(HttpMethod.Get, "/api/items?limit=1");
+            listing.Headers.Add("X-Api-Key", OutageApiKey);
+            var stuck = api.Client.SendAsync(listing, TestContext.Current.CancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
-            Assert.False(stuck.IsCompleted, "the /health request did not hang on the frozen database");
+            Assert.False(stuck.IsCompleted, "the listing did not hang on the frozen database");
 
             var (elapsed, exitCode) = await api.StopAsync();
 
