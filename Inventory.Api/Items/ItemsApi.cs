@@ -77,9 +77,11 @@ internal static class ItemsApi
         }
         if (after is not null)
         {
+            // A row comparison, (key, id) > (@key, @id), lets PostgreSQL start the index scan at the cursor; the
+            // equivalent "key > @key OR (key = @key AND id > @id)" made it read and discard every earlier row.
             items = sort == "name"
-                ? items.Where(i => string.Compare(i.Name, after.Key) > 0 || (i.Name == after.Key && i.Id > after.Id))
-                : items.Where(i => string.Compare(i.SkuKey, after.Key) > 0 || (i.SkuKey == after.Key && i.Id > after.Id));
+                ? items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(i.Name, i.Id), ValueTuple.Create(after.Key, after.Id)))
+                : items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(i.SkuKey, i.Id), ValueTuple.Create(after.Key, after.Id)));
         }
 
         var ordered = sort == "name"
