@@ -93,7 +93,9 @@ start_postgres() {
 # records the container's name for clean-up.
 time_to_healthy() {
   local image="$1" name="$2" connection_string="$3" started port deadline
-  printf 'ConnectionStrings__inventorydb=%s\n' "$connection_string" >"$env_file"
+  # The API refuses to start without an API key: a throwaway one (only its hash reaches the container).
+  printf 'ConnectionStrings__inventorydb=%s\nAuth__ApiKeys__0__Name=startup-measure\nAuth__ApiKeys__0__Role=Reader\nAuth__ApiKeys__0__Sha256=%s\n' \
+    "$connection_string" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n' | sha256sum | cut -d' ' -f1)" >"$env_file"
   started="$(now_ms)"
   docker run --detach --name "$name" --network "$run_id" --publish 127.0.0.1::8080 "${HARDENING[@]}" \
     --env-file "$env_file" "$image" >/dev/null
