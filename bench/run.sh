@@ -493,15 +493,22 @@ verdict_of() {
   if awk -v r="$r" -v t="$target" 'BEGIN { exit !(r >= t) }'; then echo "met (>= $target)"; else echo "MISSED (< $target)"; fi
 }
 
+# One scenario's figures in the given printf format: name, API rps/p50/p99/non-2xx, baseline rps/p50/p99, ratio, verdict.
+scenario_row() {
+  local format="$1" scenario="$2"
+  # shellcheck disable=SC2059 # the format is the caller's, on purpose
+  printf "$format" "$scenario" "${result[api/$scenario/rps]}" "${result[api/$scenario/p50]}" \
+    "${result[api/$scenario/p99]}" "${result[api/$scenario/errors]:-none}" "${result[baseline/$scenario/rps]:--}" \
+    "${result[baseline/$scenario/p50]:--}" "${result[baseline/$scenario/p99]:--}" "$(ratio "$scenario")" \
+    "$(verdict_of "$scenario")"
+}
+
 print_table() {
   local scenario
   printf '\n%-10s %9s %8s %8s %-16s %9s %8s %8s %6s  %s\n' scenario "API rps" "p50 ms" "p99 ms" "API non-2xx" \
     "base rps" "p50 ms" "p99 ms" ratio target
   for scenario in "${SCENARIOS[@]}"; do
-    printf '%-10s %9s %8s %8s %-16s %9s %8s %8s %6s  %s\n' "$scenario" "${result[api/$scenario/rps]}" \
-      "${result[api/$scenario/p50]}" "${result[api/$scenario/p99]}" "${result[api/$scenario/errors]:-none}" \
-      "${result[baseline/$scenario/rps]:--}" "${result[baseline/$scenario/p50]:--}" \
-      "${result[baseline/$scenario/p99]:--}" "$(ratio "$scenario")" "$(verdict_of "$scenario")"
+    scenario_row '%-10s %9s %8s %8s %-16s %9s %8s %8s %6s  %s\n' "$scenario"
   done
   printf '\nAPI peak RSS: %s MB (target <= 250)\n' "$api_peak_rss_mb"
   printf 'API process start -> /health 200 (local, migrating an empty database): %s ms\n' "$api_start_ms"
@@ -545,10 +552,7 @@ figures_markdown() {
   printf '| scenario | API rps | API p50 ms | API p99 ms | API non-2xx | baseline rps | baseline p50 ms | baseline p99 ms | ratio | target |\n'
   printf '|---|---:|---:|---:|---|---:|---:|---:|---:|---|\n'
   for scenario in "${SCENARIOS[@]}"; do
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$scenario" "${result[api/$scenario/rps]}" \
-      "${result[api/$scenario/p50]}" "${result[api/$scenario/p99]}" "${result[api/$scenario/errors]:-none}" \
-      "${result[baseline/$scenario/rps]:--}" "${result[baseline/$scenario/p50]:--}" \
-      "${result[baseline/$scenario/p99]:--}" "$(ratio "$scenario")" "$(verdict_of "$scenario")"
+    scenario_row '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$scenario"
   done
   printf '\n| other | figure | target |\n|---|---|---|\n'
   printf '| API peak RSS (VmHWM) | %s MB | <= 250 MB |\n' "$api_peak_rss_mb"
