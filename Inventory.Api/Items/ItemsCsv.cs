@@ -114,38 +114,46 @@ internal static class ItemsCsv
         }
     }
 
+    /// <summary>Rows saved per round trip; the change tracker is emptied between chunks, so memory stays flat.</summary>
+    private const int ImportChunkSize = 1_000;
+
     private static async Task<ImportSummary> ApplyAsync(
         InventoryDbContext db, IReadOnlyList<CreateItemRequest> rows, DateTimeOffset now, CancellationToken ct)
     {
+        // One transaction around every chunk: the import stays all-or-nothing.
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var keys = rows.Select(r => StockLedger.Key(r.Sku!)).ToList();
-        var existing = await db.Items.Where(i => keys.Contains(i.SkuKey)).ToDictionaryAsync(i => i.SkuKey, ct);
         int created = 0, updated = 0, unchanged = 0;
-        foreach (var row in rows)
+        foreach (var chunk in rows.Chunk(ImportChunkSize))
         {
-            var unit = string.IsNullOrEmpty(row.Unit) ? ItemsApi.DefaultUnit : row.Unit;
-            var category = string.IsNullOrEmpty(row.Category) ? null : row.Category;
-            var reorderPoint = row.ReorderPoint ?? 0;
-            if (!existing.TryGetValue(StockLedger.Key(row.Sku!), out var item))
+            var keys = chunk.Select(r => StockLedger.Key(r.Sku!)).ToList();
+            var existing = await db.Items.Where(i => keys.Contains(i.SkuKey)).ToDictionaryAsync(i => i.SkuKey, ct);
+            foreach (var row in chunk)
             {
-                db.Items.Add(new Item
+                var unit = string.IsNullOrEmpty(row.Unit) ? ItemsApi.DefaultUnit : row.Unit;
+                var category = string.IsNullOrEmpty(row.Category) ? null : row.Category;
+                var reorderPoint = row.ReorderPoint ?? 0;
+                if (!existing.TryGetValue(StockLedger.Key(row.Sku!), out var item))
                 {
-                    Sku = row.Sku!, Name = row.Name!, Category = category, Unit = unit, ReorderPoint = reorderPoint,
-                    CreatedAt = now, UpdatedAt = now,
-                });
-                created++;
+                    db.Items.Add(new Item
+                    {
+                        Sku = row.Sku!, Name = row.Name!, Category = category, Unit = unit, ReorderPoint = reorderPoint,
+                        CreatedAt = now, UpdatedAt = now,
+                    });
+                    created++;
+                }
+                else if (item.Name != row.Name || item.Category != category || item.Unit != unit || item.ReorderPoint != reorderPoint)
+                {
+                    (item.Name, item.Category, item.Unit, item.ReorderPoint, item.UpdatedAt) = (row.Name!, category, unit, reorderPoint, now);
+                    updated++;
+                }
+                else
+                {
+                    unchanged++;
+                }
             }
-            else if (item.Name != row.Name || item.Category != category || item.Unit != unit || item.ReorderPoint != reorderPoint)
-            {
-                (item.Name, item.Category, item.Unit, item.ReorderPoint, item.UpdatedAt) = (row.Name!, category, unit, reorderPoint, now);
-                updated++;
-            }
-            else
-            {
-                unchanged++;
-            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
         }
-        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return new ImportSummary(rows.Count, created, updated, unchanged);
     }

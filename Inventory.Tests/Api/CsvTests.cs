@@ -158,6 +158,18 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
         using var export = await admin.GetAsync("/api/items/export", Ct);
         var lines = (await export.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(10_001, lines.Length);
+
+        // Again, with every odd row renamed: the import works through the file in chunks, each finding its own rows.
+        var again = new StringBuilder("sku,name,reorderPoint\n");
+        for (var i = 0; i < 10_000; i++)
+        {
+            again.Append("BULK-").Append(i).Append(i % 2 == 1 ? ",Renamed item " : ",Bulk item ").Append(i).Append(",5\n");
+        }
+        using var second = await admin.PostJsonTextAsync("/api/items/import", again.ToString(), "text/csv");
+        var secondSummary = await second.ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(0, secondSummary.GetProperty("created").GetInt32());
+        Assert.Equal(5_000, secondSummary.GetProperty("updated").GetInt32());
+        Assert.Equal(5_000, secondSummary.GetProperty("unchanged").GetInt32());
     }
 
     private Task<HttpResponseMessage> ImportAsync(string csv) =>
