@@ -93,10 +93,7 @@ main() {
     validate_tag "$1"
     TO_TAG=$1
   fi
-  install_traps
-  [[ -n "$secrets_from_stdin" ]] && read_secrets_from_stdin
-  load_config required
-  validate_config image-required
+  begin_run "$secrets_from_stdin"
   "$mode"
 }
 

@@ -23,6 +23,12 @@ TO_TAG=""
 CANDIDATE=""
 CANDIDATE_PROMOTED=""
 PROXY_OLD_WORKERS=""
+LIVE_CONTAINER=""
+LIVE_TAG=""
+LAST_GOOD=""
+PREV_GOOD=""
+GATE_FAILURE=""
+PROMOTED=""
 LOCK_FD=""
 RUN_DOCKER_CONFIG=""
 OUTCOME=""
@@ -245,7 +251,9 @@ read_state_tag() {
   [[ -f "$file" && -r "$file" ]] || die "the state file $file is not a readable file: fix its ownership (chown $(id -un)) — nothing was changed"
   content="$(<"$file")"
   if [[ ! "$content" =~ $TAG_PATTERN ]]; then
-    die "the state file $file is corrupt (it holds '$(head -c 60 "$file" | tr -c '[:print:]' '?')', not one image tag): write the right tag into it (rollback.sh --list shows the history) or delete it — nothing was changed"
+    local fix="write the right tag into it (rollback.sh --list shows the history)"
+    [[ "$name" == last_good_tag && -n "$LIVE_TAG" ]] && fix="the proxy serves $LIVE_TAG: echo $LIVE_TAG > $file"
+    die "the state file $file is corrupt (it holds '$(head -c 60 "$file" | tr -c '[:print:]' '?')', not one image tag): $fix — nothing was changed"
   fi
   printf -v "$var" '%s' "$content"
 }
@@ -282,9 +290,9 @@ read_live() {
 
 # The state files and the proxy must agree on what is live; a disagreement is reported, never guessed at.
 read_state() {
+  read_live
   read_state_tag last_good_tag LAST_GOOD
   read_state_tag prev_good_tag PREV_GOOD
-  read_live
   if [[ -n "$LIVE_TAG" && -z "$LAST_GOOD" ]]; then
     die "the state file $(state_file last_good_tag) is missing, but the proxy serves $LIVE_TAG ($LIVE_CONTAINER): restore it with: echo $LIVE_TAG > $(state_file last_good_tag) — nothing was changed"
   fi
@@ -803,6 +811,14 @@ install_traps() {
   trap 'on_unexpected_error "$LINENO" "$BASH_COMMAND"' ERR
   # A hang-up or an interrupt still runs finish: the candidate goes, the lock is released.
   trap 'FAILURE="interrupted"; exit 130' INT TERM HUP
+}
+
+# The common start of deploy.sh and rollback.sh once their arguments are parsed; $1 non-empty: --secrets-from-stdin.
+begin_run() {
+  install_traps
+  [[ -n "$1" ]] && read_secrets_from_stdin
+  load_config required
+  validate_config image-required
 }
 
 # remote.sh sends GHCR_USERNAME, GHCR_PAT and DEPLOY_VIA as KEY=value lines on standard input; nothing else is read.

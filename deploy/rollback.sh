@@ -113,10 +113,7 @@ main() {
     validate_tag "$1"
     TO_TAG=$1
   fi
-  install_traps
-  [[ -n "$secrets_from_stdin" ]] && read_secrets_from_stdin
-  load_config required
-  validate_config image-required
+  begin_run "$secrets_from_stdin"
   if [[ "$mode" == list_versions ]]; then
     OUTCOME=listed
     require_docker
