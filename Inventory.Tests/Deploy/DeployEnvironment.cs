@@ -100,6 +100,32 @@ public sealed class DeployEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The usual start of a scenario: the environment (skipping without its tools), a target of its own, and the
+    /// first <paramref name="deployed"/> versions deployed in order, each successfully.
+    /// </summary>
+    public async Task<(DeployTarget Target, DeployTags Tags)> NewTargetAsync(ProductImage productImage, int deployed = 0,
+        IReadOnlyDictionary<string, string>? settings = null)
+    {
+        await RequireOrSkip();
+        var tags = await StartAsync(productImage);
+        var target = await CreateTargetAsync(settings);
+        try
+        {
+            foreach (var tag in new[] { tags.First, tags.Second, tags.Third }.Take(deployed))
+            {
+                var run = await target.DeployAsync(tag);
+                Assert.True(run.ExitCode == 0, $"deploying {tag} to set the scene failed:\n{run.Output}");
+            }
+            return (target, tags);
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>A stack of its own on the shared host: see <see cref="DeployTarget.CreateAsync"/>.</summary>
     public Task<DeployTarget> CreateTargetAsync(IReadOnlyDictionary<string, string>? settings = null, bool withProxy = true, int? port = null) =>
         DeployTarget.CreateAsync(Host, Registry, settings, withProxy, port);

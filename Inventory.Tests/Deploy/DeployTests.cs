@@ -15,9 +15,8 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
     [Fact]
     public async Task First_deploy_gates_the_new_version_switches_the_proxy_to_it_and_records_it()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
+        var (target, tags) = await environment.NewTargetAsync(productImage);
+        await using var stack = target;
         using (var probe = new HttpClient { BaseAddress = stack.PublicAddress })
         using (var before = await probe.GetAsync("/version", TestContext.Current.CancellationToken))
         {
@@ -80,10 +79,8 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
     [Fact]
     public async Task Second_deploy_switches_with_no_failed_request_and_keeps_the_old_version_stopped_for_rollback()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
-        Users.AssertSucceeded(await stack.DeployAsync(tags.First));
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1);
+        await using var stack = target;
         using var admin = await Users.AdminClientAsync(stack);
         var sku = await Users.CreateItemAsync(admin);
 
@@ -106,10 +103,8 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
     [Fact]
     public async Task Two_deploys_at_once_run_one_after_the_other()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
-        Users.AssertSucceeded(await stack.DeployAsync(tags.First));
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1);
+        await using var stack = target;
 
         DeployRun? first = null, second = null;
         var (_, loop) = await Users.WhileUsersCallAsync(stack, async () =>
@@ -141,10 +136,8 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
     [Fact]
     public async Task A_killed_deploy_leaves_a_lock_that_names_it_and_the_next_deploy_takes_it_over()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
-        Users.AssertSucceeded(await stack.DeployAsync(tags.First));
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1);
+        await using var stack = target;
         var impatient = await stack.WriteDeployEnvVariantAsync(new Dictionary<string, string> { ["DEPLOY_LOCK_TIMEOUT"] = "2" });
 
         DeployRun? timedOut = null;

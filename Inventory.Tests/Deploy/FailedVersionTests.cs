@@ -11,7 +11,7 @@ namespace Inventory.Tests.Deploy;
 public sealed class FailedVersionTests(DeployEnvironment environment, ProductImage productImage, LiveTarget live)
     : IClassFixture<LiveTarget>
 {
-    public static TheoryData<string> Failures => ["never healthy", "crashes at start", "mislabelled"];
+    public static TheoryData<string> Failures => ["never becomes healthy", "crashes at start", "is mislabelled"];
 
     [Theory]
     [MemberData(nameof(Failures))]
@@ -21,12 +21,12 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         var (stack, tags) = await live.GetAsync(environment, productImage);
         var tag = failure switch
         {
-            "never healthy" => tags.Unhealthy,
+            "never becomes healthy" => tags.Unhealthy,
             "crashes at start" => tags.Crashing,
             _ => tags.Mislabelled,
         };
         // The unhealthy one uses the whole HEALTH_TIMEOUT; 12 s is plenty to show it.
-        var settings = failure == "never healthy"
+        var settings = failure == "never becomes healthy"
             ? new Dictionary<string, string?> { ["EC2_DEPLOY_ENV"] = await stack.WriteDeployEnvVariantAsync(new Dictionary<string, string> { ["HEALTH_TIMEOUT"] = "12" }) }
             : null;
 
@@ -38,7 +38,7 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         Assert.Contains($"{tags.First} still serves — the state files are unchanged", run.ErrorLine, StringComparison.Ordinal);
         var (because, logLine) = failure switch
         {
-            "never healthy" => ("GET /health of the candidate answered 503 instead of 200 for 12 s", "Database not reachable yet"),
+            "never becomes healthy" => ("GET /health of the candidate answered 503 instead of 200 for 12 s", "Database not reachable yet"),
             "crashes at start" => ("stopped at start-up with exit code 1", "Auth:ApiKeys:0:Role must be Reader, Operator or Admin"),
             _ => ($"/version says version 'build-", $"Now listening on: http://[::]:8080"),
         };
@@ -46,7 +46,7 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         Assert.Contains("its last 200 log lines:", run.Output, StringComparison.Ordinal);
         // The candidate's own log, quoted line by line.
         Assert.Contains(run.Output.Split('\n'), line => line.StartsWith("  | ", StringComparison.Ordinal) && line.Contains(logLine, StringComparison.Ordinal));
-        if (failure == "mislabelled")
+        if (failure == "is mislabelled")
         {
             Assert.Contains($"commit '{tags.First}', not {tag}", run.Output, StringComparison.Ordinal);
         }

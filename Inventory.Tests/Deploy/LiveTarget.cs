@@ -10,20 +10,18 @@ public sealed class LiveTarget : IAsyncDisposable
 {
     private readonly SemaphoreSlim _once = new(1, 1);
     private DeployTarget? _stack;
+    private DeployTags? _tags;
 
     public async Task<(DeployTarget Stack, DeployTags Tags)> GetAsync(DeployEnvironment environment, ProductImage productImage)
     {
-        var tags = await environment.StartAsync(productImage);
         await _once.WaitAsync();
         try
         {
             if (_stack is null)
             {
-                var stack = await environment.CreateTargetAsync();
-                Users.AssertSucceeded(await stack.DeployAsync(tags.First));
-                _stack = stack;
+                (_stack, _tags) = await environment.NewTargetAsync(productImage, deployed: 1);
             }
-            return (_stack, tags);
+            return (_stack, _tags!);
         }
         finally
         {

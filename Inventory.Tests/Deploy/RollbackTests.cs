@@ -9,11 +9,8 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
     [Fact]
     public async Task Rollback_without_a_tag_brings_back_the_previous_version_and_swaps_the_state_files()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
-        Users.AssertSucceeded(await stack.DeployAsync(tags.First));
-        Users.AssertSucceeded(await stack.DeployAsync(tags.Second));
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 2);
+        await using var stack = target;
 
         var (run, loop) = await Users.WhileUsersCallAsync(stack, () => stack.RollbackAsync());
         environment.Measure("rollback to the previous version", run, loop);
@@ -45,11 +42,8 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
     [Fact]
     public async Task Rollback_to_an_explicit_tag_pulls_it_again_after_prune_removed_it_and_prune_keeps_the_state_files_versions()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync(new Dictionary<string, string> { ["INVENTORY_KEEP"] = "2" });
-        Users.AssertSucceeded(await stack.DeployAsync(tags.First));
-        Users.AssertSucceeded(await stack.DeployAsync(tags.Second));
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 2, settings: new Dictionary<string, string> { ["INVENTORY_KEEP"] = "2" });
+        await using var stack = target;
         var third = await stack.DeployAsync(tags.Third);
         Users.AssertSucceeded(third);
 
@@ -75,9 +69,8 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
     [Fact]
     public async Task Rollback_with_nothing_to_go_back_to_refuses_and_changes_nothing()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
+        var (target, tags) = await environment.NewTargetAsync(productImage);
+        await using var stack = target;
 
         var empty = await stack.RollbackAsync();
         Users.AssertFailedWith(empty, "nothing to roll back to: no previous good version is recorded");
@@ -97,11 +90,8 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
     [Fact]
     public async Task With_the_registry_down_a_deploy_changes_nothing_and_a_rollback_still_works()
     {
-        await DeployEnvironment.RequireOrSkip();
-        var tags = await environment.StartAsync(productImage);
-        await using var stack = await environment.CreateTargetAsync();
-        Users.AssertSucceeded(await stack.DeployAsync(tags.First));
-        Users.AssertSucceeded(await stack.DeployAsync(tags.Second));
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 2);
+        await using var stack = target;
 
         await environment.Registry.StopProcessAsync();
         try
