@@ -22,6 +22,10 @@ FROM_TAG=""
 TO_TAG=""
 CANDIDATE=""
 CANDIDATE_PROMOTED=""
+SWITCHING=""
+PROMOTED_TAG=""
+PROMOTED_PREVIOUS=""
+STATE_RECORDED=""
 PROXY_OLD_WORKERS=""
 LIVE_CONTAINER=""
 LIVE_TAG=""
@@ -271,6 +275,7 @@ record_state() {
   local new=$1 previous=$2
   [[ -n "$previous" && "$previous" != "$new" ]] && write_state_file prev_good_tag "$previous"
   write_state_file last_good_tag "$new"
+  STATE_RECORDED=1
   audit record-state ok 0
 }
 
@@ -669,18 +674,31 @@ switch_traffic() {
     die "nginx rejected the configuration that points to $container (see above); the proxy still serves the live version"
   fi
   old_workers="$(proxy_workers accepting | tr '\n' ' ')"
+  # From here until the switch is confirmed, an interrupted run switches back (finish → revert_switch).
+  SWITCHING=1
   reload_proxy
   if ! wait_for_workers_gone "$old_workers" accepting 15 || ! confirm_public_version "$tag"; then
-    mv -f "$dir/upstream.conf.before" "$dir/upstream.conf"
-    reload_proxy || true
+    revert_switch
     audit switch failed $((SECONDS - started))
     die "after the proxy reload, $(public_url)/version did not report $tag within 15 s: switched back to the live version"
   fi
   rm -f "$dir/upstream.conf.before"
   PROXY_OLD_WORKERS=$old_workers
   CANDIDATE_PROMOTED=1
+  SWITCHING=""
   say "switched $(public_url) to $tag ($container)"
   audit switch ok $((SECONDS - started))
+}
+
+# Points the proxy back at what it served before the switch (the old container still runs until stop_old).
+revert_switch() {
+  local dir
+  dir="$(proxy_dir)"
+  SWITCHING=""
+  [[ -f "$dir/upstream.conf.before" ]] || return 0
+  mv -f "$dir/upstream.conf.before" "$dir/upstream.conf"
+  reload_proxy || true
+  warn "switched the proxy back to what it served before"
 }
 
 # The old version stops once no proxy worker can still hand it a request, and stays on the host for a fast
@@ -691,8 +709,12 @@ stop_old() {
   if ! wait_for_workers_gone "${PROXY_OLD_WORKERS:-}" all "$PROXY_DRAIN_SECONDS"; then
     warn "old proxy workers still finish requests after ${PROXY_DRAIN_SECONDS} s: stopping $container anyway"
   fi
-  docker stop --time 10 "$container" >/dev/null
-  say "stopped $container (kept for rollback)"
+  # The new version already serves: a failure here is reported, not fatal.
+  if docker stop --time 10 "$container" >/dev/null; then
+    say "stopped $container (kept for rollback)"
+  else
+    warn "could not stop $container: the new version serves anyway; stop it with docker stop $container"
+  fi
 }
 
 # Keeps the releases named in the state files, then the most recently live ones, up to INVENTORY_KEEP tags;
@@ -754,7 +776,9 @@ ensure_live_serving() {
   docker update --restart unless-stopped "$CANDIDATE" >/dev/null
   switch_traffic "$CANDIDATE" "$LAST_GOOD"
   LIVE_CONTAINER=$CANDIDATE
-  [[ -n "$previous_live" ]] && container_exists "$previous_live" && docker rm --force "$previous_live" >/dev/null
+  if [[ -n "$previous_live" ]] && container_exists "$previous_live"; then
+    warn "the container that stopped serving, $previous_live, is kept for its logs: docker logs $previous_live"
+  fi
   audit recover ok 0
 }
 
@@ -773,6 +797,8 @@ promote() {
   fi
   docker update --restart unless-stopped "$CANDIDATE" >/dev/null
   local old=$LIVE_CONTAINER
+  PROMOTED_TAG=$tag
+  PROMOTED_PREVIOUS=$LAST_GOOD
   switch_traffic "$CANDIDATE" "$tag"
   LIVE_CONTAINER=$CANDIDATE
   record_state "$tag" "$LAST_GOOD"
@@ -795,6 +821,12 @@ finish() {
   local status=$?
   trap - ERR
   set +e
+  # Interrupted half-way through a switch: back to the old version, which still runs.
+  [[ -n "$SWITCHING" ]] && revert_switch
+  # Interrupted after the switch: the new version serves, so the state files must say so.
+  if [[ -n "$PROMOTED_TAG" && -n "$CANDIDATE_PROMOTED" && -z "$STATE_RECORDED" ]]; then
+    record_state "$PROMOTED_TAG" "$PROMOTED_PREVIOUS"
+  fi
   remove_candidate
   if [[ -z "$OUTCOME" ]]; then
     OUTCOME=failed
@@ -811,6 +843,8 @@ install_traps() {
   trap 'on_unexpected_error "$LINENO" "$BASH_COMMAND"' ERR
   # A hang-up or an interrupt still runs finish: the candidate goes, the lock is released.
   trap 'FAILURE="interrupted"; exit 130' INT TERM HUP
+  # After a hang-up nobody reads the output: a write must fail, not kill the clean-up.
+  trap '' PIPE
 }
 
 # The common start of deploy.sh and rollback.sh once their arguments are parsed; $1 non-empty: --secrets-from-stdin.

@@ -179,6 +179,35 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         Assert.Equal("", await LockHolderAsync(stack));
     }
 
+    [Fact]
+    public async Task An_interrupted_deploy_removes_its_candidate_and_releases_the_lock()
+    {
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1);
+        await using var stack = target;
+
+        var (interrupted, loop) = await Users.WhileUsersCallAsync(stack, async () =>
+        {
+            // A cancelled workflow: SSH goes away and the deploy gets a hang-up (here SIGTERM) mid-gate.
+            var stuck = stack.DeployAsync(tags.Unhealthy);
+            await DeployTarget.WaitUntilAsync(async () => (await Users.ContainersOfAsync(stack, tags.Unhealthy)).Count == 1
+                && (await LockHolderAsync(stack)).Contains($"tag={tags.Unhealthy} ", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60), "the deploy to start its candidate");
+            var pgid = System.Text.RegularExpressions.Regex.Match(await LockHolderAsync(stack), @"pgid=(\d+)").Groups[1].Value;
+            var terminate = await environment.Host.RunAsync($"kill -TERM -- -{pgid}");
+            Assert.True(terminate.Succeeded, terminate.Output);
+            return await stuck;
+        });
+
+        Assert.Equal(130, interrupted.ExitCode);
+        Assert.Contains("deploy: removed the candidate", interrupted.Output, StringComparison.Ordinal);
+        Assert.Empty(await Users.ContainersOfAsync(stack, tags.Unhealthy));
+        Assert.Equal("", await LockHolderAsync(stack));
+        Assert.Equal([tags.First], loop.VersionsInOrder);
+        await Users.AssertStateAsync(stack, tags.First, null);
+        Assert.Contains(await stack.AuditLogAsync(), l => l.Contains($"to={tags.Unhealthy} result=failed", StringComparison.Ordinal)
+            && l.Contains("error=\"interrupted\"", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// The lock file's holder details, read with cat: .NET emulates file sharing on Unix with flock(2), so opening
     /// the file from here would take a lock of its own and fail (or make a deploy wait) while one holds it.

@@ -58,4 +58,27 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         Assert.Contains(await stack.AuditLogAsync(), l => l.Contains($"to={tag} result=failed", StringComparison.Ordinal)
             && l.Contains("step=outcome", StringComparison.Ordinal) && l.Contains("error=", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task When_nothing_serves_after_a_failed_gate_the_last_good_version_is_started_again()
+    {
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1);
+        await using var stack = target;
+        // The live version dies (a crash, an OOM kill) before the next deploy, which then fails its gate.
+        var dead = Assert.Single(await stack.AppContainersAsync());
+        await DockerCli.OutputAsync("stop", dead.Name);
+
+        var run = await stack.DeployAsync(tags.Crashing);
+
+        Users.AssertFailedWith(run, $"{tags.Crashing} did not pass the health gate");
+        Assert.Contains($"nothing healthy serves {stack.PublicAddress.ToString().TrimEnd('/')}: starting the last good version {tags.First} again",
+            run.Output, StringComparison.Ordinal);
+        Assert.Contains($"{dead.Name}, is kept for its logs", run.Output, StringComparison.Ordinal);
+        await Users.AssertLiveAsync(stack, tags.First);
+        await Users.AssertStateAsync(stack, tags.First, null);
+        var running = (await stack.AppContainersAsync()).Where(c => c.State == "running").ToList();
+        Assert.Equal([tags.First], running.Select(c => c.Tag));
+        Assert.NotEqual(dead.Name, running[0].Name);
+        Assert.Contains(await stack.AuditLogAsync(), l => l.Contains("step=recover", StringComparison.Ordinal) && l.Contains("result=ok", StringComparison.Ordinal));
+    }
 }
