@@ -14,6 +14,9 @@ readonly DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # The tag Aspire.Hosting.PostgreSQL 13.6.5 runs; Inventory.Tests' PostgresServer.Image uses the same.
 readonly POSTGRES_IMAGE="docker.io/library/postgres:18.3"
 readonly DOTNET_DIR="${DOTNET_DIR:-/usr/share/dotnet}"
+# The deploy's reverse proxy, as deploy/defaults.env names it (its INVENTORY_PROXY_IMAGE default).
+PROXY_IMAGE="$(sed -n 's/^INVENTORY_PROXY_IMAGE=//p' "$ROOT/deploy/defaults.env" 2>/dev/null || true)"
+readonly PROXY_IMAGE
 
 usage() {
   cat <<EOF
@@ -21,7 +24,8 @@ Usage: .ci/base-images.sh [-h]
 
 Ensures these images exist in the local Docker engine, pulling each or, when the pull fails,
 building a local stand-in (see .ci/images/):
-  $DEBIAN_IMAGE, $POSTGRES_IMAGE, and every FROM image of ./Dockerfile.
+  $DEBIAN_IMAGE, $POSTGRES_IMAGE, ${PROXY_IMAGE:-the deploy proxy} (deploy/defaults.env),
+  and every FROM image of ./Dockerfile.
 
 Environment: DEBIAN_MIRROR (default $DEBIAN_MIRROR), DOTNET_DIR (default $DOTNET_DIR),
 CI_WORK_DIR (scratch space, default .ci/.work).
@@ -63,6 +67,11 @@ build_debian() {
 build_postgres() {
   local image="$1"
   docker build --quiet --network host -t "$image" "$IMAGES_DIR/postgres" >/dev/null
+}
+
+build_nginx() {
+  local image="$1"
+  docker build --quiet --network host -t "$image" "$IMAGES_DIR/nginx" >/dev/null
 }
 
 # The context is a tar stream of the recipe's files, the machine's .NET folder (only the parts named) and, for
@@ -107,6 +116,8 @@ build_standin() {
       build_debian ;;
     docker.io/library/postgres:* | postgres:*)
       build_postgres "$image" ;;
+    docker.io/library/nginx:* | nginx:*)
+      build_nginx "$image" ;;
     mcr.microsoft.com/dotnet/sdk:*)
       build_dotnet "$image" dotnet-sdk ;;
     mcr.microsoft.com/dotnet/aspnet:*)
@@ -156,6 +167,8 @@ main() {
 
   ensure_image "$DEBIAN_IMAGE"
   ensure_image "$POSTGRES_IMAGE"
+  [[ -n "$PROXY_IMAGE" ]] || die "no INVENTORY_PROXY_IMAGE in deploy/defaults.env"
+  ensure_image "$PROXY_IMAGE"
   local image
   while read -r image; do
     ensure_image "$image"

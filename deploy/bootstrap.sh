@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Prepares a fresh Ubuntu EC2 host for deploy.sh, once, as root: Docker, the deploy user, /etc/inventory/ with
+# deploy.env and the app env file, PostgreSQL in a container (unless an external database is given), the deploy
+# scripts and the reverse proxy. Idempotent: what exists is kept (secrets are never regenerated), what is missing
+# is made; run it again after changing a flag.
+set -Eeuo pipefail
+
+SCRIPT_NAME=bootstrap
+ACTION=bootstrap
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+readonly ALL_STEPS=docker,user,config,database,scripts,proxy
+DEPLOY_USER=inventory
+AUTHORIZED_KEY=""
+DATABASE_URL=""
+CONFIG_DIR=/etc/inventory
+STEPS=$ALL_STEPS
+DRY_RUN=""
+
+usage() {
+  cat <<EOF
+Usage: sudo deploy/bootstrap.sh [options]
+
+Prepares this Ubuntu host for deploy.sh; safe to run again (keeps what exists, never regenerates a secret).
+Steps, in order (--steps picks some):
+  docker    Docker Engine from Docker's apt repository (skipped when an engine answers)
+  user      the deploy user: login shell, docker group, no password (SSH keys only), --authorized-key
+  config    CONFIG_DIR/deploy.env (from deploy/defaults.env, the flags and the environment),
+            CONFIG_DIR/inventory.env (connection string, a generated Admin API key's SHA-256),
+            CONFIG_DIR/postgres.env (generated password) — each mode 600, owned by the deploy user;
+            the Admin key itself in CONFIG_DIR/admin-api-key (root only: read it once, store it, delete it);
+            INVENTORY_STATE_DIR owned by the deploy user
+  database  PostgreSQL (INVENTORY_POSTGRES_IMAGE) as INVENTORY_NAME-db on the app network, data in the named
+            volume INVENTORY_NAME-pgdata (skipped with --database-url)
+  scripts   this copy of deploy/ as the deploy user's ~/inventory-deploy (rollback.sh lives there)
+  proxy     the reverse proxy (nginx container INVENTORY_NAME-proxy on INVENTORY_HTTP_PORT; 502 until the first
+            deploy), via deploy.sh --prepare as the deploy user
+
+Options:
+  --user NAME            deploy user (default: $DEPLOY_USER)
+  --authorized-key KEY   a public key line allowed to log in as the deploy user, or @FILE to read it from FILE
+  --image REPOSITORY     INVENTORY_IMAGE, e.g. ghcr.io/owner/repo (lower case; required on the first run)
+  --name NAME            INVENTORY_NAME (default: inventory)
+  --http-port PORT       INVENTORY_HTTP_PORT (default: 80)
+  --database-url CS      use this Npgsql connection string instead of a local PostgreSQL container
+  --config-dir DIR       where deploy.env and the env files go (default: $CONFIG_DIR)
+  --steps LIST           comma-separated steps to run (default: $ALL_STEPS)
+  --dry-run              print what would be done; change nothing (needs no root)
+  -h, --help             this text
+Any other setting of deploy/defaults.env may be given in the environment; it is written into deploy.env.
+
+Example (on the host, from a copy of the repository's deploy/ folder):
+  sudo deploy/bootstrap.sh --image ghcr.io/owner/repo --authorized-key "\$(cat inventory-deploy.pub)"
+EOF
+}
+
+# Every change goes through one of these, so --dry-run can show it instead.
+run() {
+  if [[ -n "$DRY_RUN" ]]; then
+    printf 'bootstrap: would run: %s\n' "$*" >&2
+    return 0
+  fi
+  "$@"
+}
+
+# Writes standard input to $1 (mode $2, owner $3) by rename, never leaving a partly written secret.
+write_file() {
+  local path=$1 mode=$2 owner=$3 tmp
+  if [[ -n "$DRY_RUN" ]]; then
+    printf 'bootstrap: would write %s (mode %s, owner %s)\n' "$path" "$mode" "$owner"
+    cat >/dev/null
+    return 0
+  fi
+  tmp="$(mktemp "$path.XXXXXX")"
+  cat >"$tmp"
+  chmod "$mode" "$tmp"
+  chown "$owner" "$tmp"
+  mv -f "$tmp" "$path"
+}
+
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+user_home() { getent passwd "$DEPLOY_USER" | cut -d: -f6 || true; }
+
+step_docker() {
+  if docker info >/dev/null 2>&1; then
+    say "docker: an engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null)): nothing to install"
+    return 0
+  fi
+  if command -v docker >/dev/null && systemctl list-unit-files docker.service >/dev/null 2>&1; then
+    say "docker: installed but not answering: starting it"
+    run systemctl enable --now docker
+    return 0
+  fi
+  # shellcheck source=/dev/null
+  [[ -r /etc/os-release ]] && . /etc/os-release
+  if [[ "${ID:-}" != ubuntu ]]; then
+    [[ -n "$DRY_RUN" ]] || die "installs Docker on Ubuntu only (this is ${PRETTY_NAME:-unknown}): install Docker yourself, then run again with --steps user,config,database,scripts,proxy"
+    VERSION_CODENAME="<ubuntu codename>"
+  fi
+  say "docker: installing Docker Engine from Docker's apt repository (Ubuntu $VERSION_CODENAME)"
+  run apt-get update -qq
+  run apt-get install -y -qq ca-certificates curl
+  run install -m 0755 -d /etc/apt/keyrings
+  run curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
+  run chmod a+r /etc/apt/keyrings/docker.asc
+  printf 'deb [arch=%s signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu %s stable\n' \
+    "$(dpkg --print-architecture)" "$VERSION_CODENAME" | write_file /etc/apt/sources.list.d/docker.list 644 root:root
+  run apt-get update -qq
+  run apt-get install -y -qq docker-ce docker-ce-cli containerd.io
+  run systemctl enable --now docker
+}
+
+step_user() {
+  if ! id "$DEPLOY_USER" >/dev/null 2>&1; then
+    say "user: creating $DEPLOY_USER"
+    run useradd --create-home --shell /bin/bash --user-group "$DEPLOY_USER"
+  else
+    say "user: $DEPLOY_USER exists"
+  fi
+  # useradd leaves the password '!' (locked), which sshd without PAM treats as a locked account; '*' = no password.
+  if [[ -n "$DRY_RUN" ]] || [[ "$(getent shadow "$DEPLOY_USER" | cut -d: -f2)" =~ ^!*$ ]]; then
+    run usermod --password '*' "$DEPLOY_USER"
+  fi
+  getent group docker >/dev/null || [[ -n "$DRY_RUN" ]] || die "there is no docker group: run the docker step first"
+  run usermod --append --groups docker "$DEPLOY_USER"
+  if [[ -n "$AUTHORIZED_KEY" ]]; then
+    local home
+    home="$(user_home)"
+    home=${home:-/home/$DEPLOY_USER}
+    [[ "$AUTHORIZED_KEY" =~ ^(ssh-|ecdsa-|sk-) ]] || die "--authorized-key is not a public key line (ssh-ed25519 AAAA… comment)"
+    run install -d -m 700 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$home/.ssh"
+    if ! grep -qxF "$AUTHORIZED_KEY" "$home/.ssh/authorized_keys" 2>/dev/null; then
+      { cat "$home/.ssh/authorized_keys" 2>/dev/null || true; printf '%s\n' "$AUTHORIZED_KEY"; } \
+        | write_file "$home/.ssh/authorized_keys" 600 "$DEPLOY_USER:$DEPLOY_USER"
+      say "user: authorized the key for $DEPLOY_USER"
+    fi
+  fi
+}
+
+# deploy.env: defaults.env with each value replaced by the effective one (flags, environment); the token is never
+# written (remote.sh passes it per run).
+render_deploy_env() {
+  local line key
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    if [[ "$line" =~ ^([A-Z][A-Z0-9_]*)= ]]; then
+      key="${BASH_REMATCH[1]}"
+      if [[ "$key" == GHCR_PAT ]]; then
+        printf '%s=\n' "$key"
+      else
+        printf '%s=%s\n' "$key" "${!key}"
+      fi
+    else
+      printf '%s\n' "$line"
+    fi
+  done <"$DEPLOY_DIR/defaults.env"
+}
+
+local_database() { [[ -z "$DATABASE_URL" ]]; }
+
+step_config() {
+  local owner="$DEPLOY_USER:$DEPLOY_USER"
+  run install -d -m 750 -o root -g "$DEPLOY_USER" "$CONFIG_DIR"
+  if [[ -f "$CONFIG_DIR/deploy.env" ]]; then
+    say "config: keeping $CONFIG_DIR/deploy.env"
+  else
+    [[ -n "$INVENTORY_IMAGE" ]] || die "--image is required on the first run (e.g. --image ghcr.io/owner/repo)"
+    render_deploy_env | write_file "$CONFIG_DIR/deploy.env" 600 "$owner"
+    say "config: wrote $CONFIG_DIR/deploy.env"
+  fi
+  local password=""
+  if local_database; then
+    if [[ -f "$CONFIG_DIR/postgres.env" ]]; then
+      password="$(sed -n 's/^POSTGRES_PASSWORD=//p' "$CONFIG_DIR/postgres.env")"
+    else
+      password="$(random_hex 24)"
+      printf 'POSTGRES_USER=inventory\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=inventorydb\n' "$password" \
+        | write_file "$CONFIG_DIR/postgres.env" 600 "$owner"
+      say "config: wrote $CONFIG_DIR/postgres.env (generated password)"
+    fi
+  fi
+  if [[ -f "$INVENTORY_ENV_FILE" ]]; then
+    say "config: keeping $INVENTORY_ENV_FILE"
+  else
+    local connection=$DATABASE_URL key
+    local_database && connection="Host=$INVENTORY_NAME-db;Database=inventorydb;Username=inventory;Password=$password"
+    key="$(random_hex 32)"
+    {
+      printf '# Written by bootstrap.sh; see deploy/inventory.env.example for every setting.\n'
+      printf 'ConnectionStrings__inventorydb=%s\n' "$connection"
+      printf 'Auth__ApiKeys__0__Name=admin\nAuth__ApiKeys__0__Role=Admin\n'
+      printf 'Auth__ApiKeys__0__Sha256=%s\n' "$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)"
+    } | write_file "$INVENTORY_ENV_FILE" 600 "$owner"
+    printf '%s\n' "$key" | write_file "$CONFIG_DIR/admin-api-key" 600 root:root
+    say "config: wrote $INVENTORY_ENV_FILE with a new Admin API key; the key is in $CONFIG_DIR/admin-api-key (root only): store it, then delete that file"
+  fi
+  # A kept file may have lost its mode or owner; the secrets stay readable by the deploy user alone.
+  local file
+  for file in "$CONFIG_DIR/deploy.env" "$INVENTORY_ENV_FILE" "$CONFIG_DIR/postgres.env"; do
+    if [[ -f "$file" ]]; then
+      run chmod 600 "$file"
+      run chown "$owner" "$file"
+    fi
+  done
+  run install -d -m 755 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$INVENTORY_STATE_DIR"
+}
+
+step_database() {
+  if ! local_database; then
+    say "database: external (--database-url): no local PostgreSQL"
+    return 0
+  fi
+  local db="$INVENTORY_NAME-db" volume="$INVENTORY_NAME-pgdata"
+  [[ -f "$CONFIG_DIR/postgres.env" || -n "$DRY_RUN" ]] || die "$CONFIG_DIR/postgres.env is missing: run the config step first"
+  if [[ -z "$DRY_RUN" ]]; then
+    ensure_network
+  else
+    run docker network create "$(network_name)"
+  fi
+  if container_running "$db"; then
+    say "database: $db runs"
+  elif container_exists "$db"; then
+    say "database: starting $db"
+    run docker start "$db" >/dev/null
+  else
+    if ! docker image inspect "$INVENTORY_POSTGRES_IMAGE" >/dev/null 2>&1; then
+      run docker pull --quiet "$INVENTORY_POSTGRES_IMAGE" >/dev/null
+    fi
+    say "database: starting $db ($INVENTORY_POSTGRES_IMAGE, data in the volume $volume)"
+    run docker run --detach --name "$db" --network "$(network_name)" --restart unless-stopped \
+      --env-file "$CONFIG_DIR/postgres.env" --volume "$volume:/var/lib/postgresql" \
+      --log-opt max-size=10m --log-opt max-file=3 \
+      --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=db" "$INVENTORY_POSTGRES_IMAGE" >/dev/null
+  fi
+  [[ -z "$DRY_RUN" ]] || return 0
+  local deadline=$((SECONDS + 90))
+  until docker exec "$db" pg_isready --quiet --host 127.0.0.1 --username inventory --dbname inventorydb; do
+    ((SECONDS < deadline)) || die "PostgreSQL ($db) is not ready after 90 s: docker logs $db"
+    sleep 1
+  done
+  say "database: $db accepts connections"
+}
+
+step_scripts() {
+  local home id
+  home="$(user_home)"
+  home=${home:-/home/$DEPLOY_USER}
+  id="$(date -u +%Y%m%dT%H%M%SZ)-bootstrap-$$"
+  run cp -r "$DEPLOY_DIR" "$home/inventory-deploy.upload-$id"
+  run chown -R "$DEPLOY_USER:$DEPLOY_USER" "$home/inventory-deploy.upload-$id"
+  run runuser -u "$DEPLOY_USER" -- env -i HOME="$home" PATH="$PATH" bash "$home/inventory-deploy.upload-$id/receive.sh" "$id" install
+}
+
+step_proxy() {
+  local home
+  home="$(user_home)"
+  home=${home:-/home/$DEPLOY_USER}
+  [[ -f "$home/inventory-deploy/deploy.sh" || -n "$DRY_RUN" ]] || die "$home/inventory-deploy/deploy.sh is missing: run the scripts step first"
+  run runuser -u "$DEPLOY_USER" -- env -i HOME="$home" PATH="$PATH" INVENTORY_DEPLOY_ENV="$CONFIG_DIR/deploy.env" \
+    bash "$home/inventory-deploy/deploy.sh" --prepare
+}
+
+parse_options() {
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      -h | --help) usage; exit 0 ;;
+      --user) DEPLOY_USER=${2:?--user needs a name}; shift 2 ;;
+      --authorized-key)
+        AUTHORIZED_KEY=${2:?--authorized-key needs a key}
+        if [[ "$AUTHORIZED_KEY" == @* ]]; then AUTHORIZED_KEY="$(head -n1 "${AUTHORIZED_KEY#@}")"; fi
+        shift 2 ;;
+      --image) export INVENTORY_IMAGE=${2:?--image needs a repository}; shift 2 ;;
+      --name) export INVENTORY_NAME=${2:?--name needs a name}; shift 2 ;;
+      --http-port) export INVENTORY_HTTP_PORT=${2:?--http-port needs a port}; shift 2 ;;
+      --database-url) DATABASE_URL=${2:?--database-url needs a connection string}; shift 2 ;;
+      --config-dir) CONFIG_DIR=${2:?--config-dir needs a directory}; shift 2 ;;
+      --steps) STEPS=${2:?--steps needs a list}; shift 2 ;;
+      --dry-run) DRY_RUN=1; shift ;;
+      *) printf 'bootstrap: error: unknown argument %s\n' "$1" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+  [[ "$DEPLOY_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user '$DEPLOY_USER' is not a user name" 2
+  [[ "$CONFIG_DIR" == /* ]] || die "--config-dir must be an absolute path" 2
+  local step
+  for step in ${STEPS//,/ }; do
+    [[ ",$ALL_STEPS," == *",$step,"* ]] || die "unknown step '$step' (steps: $ALL_STEPS)" 2
+  done
+}
+
+main() {
+  parse_options "$@"
+  [[ -n "$DRY_RUN" || "$(id -u)" == 0 ]] || die "run as root (sudo), or with --dry-run" 2
+  trap 'on_unexpected_error "$LINENO" "$BASH_COMMAND"' ERR
+  export INVENTORY_DEPLOY_ENV="$CONFIG_DIR/deploy.env"
+  local had_deploy_env=""
+  [[ -f "$INVENTORY_DEPLOY_ENV" ]] && had_deploy_env=1
+  load_config optional
+  # A new deploy.env in another directory keeps its env file beside it.
+  if [[ -z "$had_deploy_env" && -z "${ENVIRONMENT_SET[INVENTORY_ENV_FILE]:-}" ]]; then
+    INVENTORY_ENV_FILE="$CONFIG_DIR/inventory.env"
+  fi
+  validate_config image-optional
+  say "steps: $STEPS${DRY_RUN:+ (dry run: nothing is changed)}"
+  local step
+  for step in ${ALL_STEPS//,/ }; do
+    [[ ",$STEPS," == *",$step,"* ]] && "step_$step"
+  done
+  say "done${DRY_RUN:+ (dry run)}"
+}
+
+main "$@"

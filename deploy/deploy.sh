@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Deploys one image tag on this host behind the reverse proxy, with zero failed requests, or leaves the live version
+# serving and exits non-zero. Runs on the host (remote.sh starts it over SSH; an operator may run it by hand).
+set -Eeuo pipefail
+
+SCRIPT_NAME=deploy
+ACTION=deploy
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<EOF
+Usage: deploy.sh [--secrets-from-stdin] TAG
+       deploy.sh --prepare
+       deploy.sh -h
+
+Deploys \$INVENTORY_IMAGE:TAG on this host:
+  1. takes the deploy lock (waits up to DEPLOY_LOCK_TIMEOUT s; takes over a lock a killed run left);
+  2. checks the app env file, the state files and Docker before anything starts;
+  3. logs in to the registry when GHCR_PAT is set (token on standard input only) and pulls the image;
+  4. starts it as a candidate container beside the live one (hardened, memory-limited, on the app network);
+  5. health gate: GET /health must answer 200 within HEALTH_TIMEOUT s and GET /version must report TAG
+     (as its version or its commit);
+  6. passed: switches the proxy to it (nginx reload, no failed request), records .last_good_tag and
+     .prev_good_tag, stops the old container (kept for rollback), prunes to INVENTORY_KEEP releases;
+  7. failed: prints the candidate's last 200 log lines and exit code, removes it, and exits 1 while the
+     live version keeps serving (restarting the last good one if nothing serves).
+Every step appends a line to \$INVENTORY_STATE_DIR/deploy.log.
+
+  --secrets-from-stdin  read GHCR_USERNAME=, GHCR_PAT= and DEPLOY_VIA= lines from standard input (remote.sh)
+  --prepare             only create the network and the proxy (502 until the first deploy); bootstrap.sh runs it
+
+Settings: $DEPLOY_DIR/defaults.env lists each with its default; the host's values are in
+\${INVENTORY_DEPLOY_ENV:-/etc/inventory/deploy.env}; the environment overrides both.
+Exit status: 0 deployed, 1 failed (the live version unchanged), 2 bad usage.
+EOF
+}
+
+prepare() {
+  ACTION=prepare
+  require_state_dir
+  require_docker
+  acquire_lock
+  read_state
+  ensure_network
+  ensure_proxy
+  OUTCOME=prepared
+  audit outcome prepared $((SECONDS - RUN_STARTED))
+  say "the network $(network_name) and the proxy $(proxy_name) are ready on $(public_url)"
+}
+
+deploy() {
+  require_state_dir
+  check_env_file
+  require_docker
+  acquire_lock
+  read_state
+  FROM_TAG=$LAST_GOOD
+  say "deploying $INVENTORY_IMAGE:$TO_TAG (live now: ${LAST_GOOD:-nothing})"
+  remove_orphan_candidates
+  ensure_network
+  ensure_proxy
+  check_disk_space
+  login
+  pull "$TO_TAG"
+  promote "$TO_TAG"
+  if [[ -z "$PROMOTED" ]]; then
+    if [[ -n "$LAST_GOOD" ]]; then
+      die "$TO_TAG did not pass the health gate ($GATE_FAILURE); $LAST_GOOD still serves — the state files are unchanged"
+    fi
+    die "$TO_TAG did not pass the health gate ($GATE_FAILURE); nothing was live before, so nothing serves yet"
+  fi
+  OUTCOME=deployed
+  audit outcome deployed $((SECONDS - RUN_STARTED))
+  say "deployed $TO_TAG in $((SECONDS - RUN_STARTED)) s (previous: ${FROM_TAG:-none}; rollback.sh goes back to it)"
+}
+
+main() {
+  local secrets_from_stdin="" mode=deploy
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      -h | --help) usage; return 0 ;;
+      --secrets-from-stdin) secrets_from_stdin=1; shift ;;
+      --prepare) mode=prepare; shift ;;
+      -*) printf 'deploy: error: unknown option %s\n' "$1" >&2; usage >&2; exit 2 ;;
+      *) break ;;
+    esac
+  done
+  if [[ "$mode" == prepare ]]; then
+    [[ $# -eq 0 ]] || { usage >&2; exit 2; }
+  else
+    [[ $# -eq 1 ]] || { printf 'deploy: error: give exactly one TAG to deploy\n' >&2; usage >&2; exit 2; }
+    validate_tag "$1"
+    TO_TAG=$1
+  fi
+  begin_run "$secrets_from_stdin"
+  "$mode"
+}
+
+main "$@"
