@@ -1,3 +1,5 @@
+using Inventory.Tests.Infrastructure;
+
 using YamlDotNet.RepresentationModel;
 
 namespace Inventory.Tests.Workflow;
@@ -67,7 +69,7 @@ public sealed class RollbackWorkflowTests
     [InlineData("latest")]
     public async Task Tag_check_lets_image_tags_and_no_tag_through(string tag)
     {
-        var (result, _) = await RunTagCheckAsync(tag);
+        var result = await RunTagCheckAsync(tag);
 
         result.EnsureSuccess($"the tag check of '{tag}'");
     }
@@ -81,7 +83,7 @@ public sealed class RollbackWorkflowTests
     [InlineData("line\nbreak")]
     public async Task Tag_check_refuses_what_is_not_an_image_tag_with_an_error_that_says_what_to_give(string tag)
     {
-        var (result, _) = await RunTagCheckAsync(tag);
+        var result = await RunTagCheckAsync(tag);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("::error::the tag is not an image tag", result.Output, StringComparison.Ordinal);
@@ -91,8 +93,8 @@ public sealed class RollbackWorkflowTests
     [Fact]
     public async Task Tag_check_refuses_a_tag_longer_than_docker_allows()
     {
-        var (accepted, _) = await RunTagCheckAsync(new string('a', 128));
-        var (refused, _) = await RunTagCheckAsync(new string('a', 129));
+        var accepted = await RunTagCheckAsync(new string('a', 128));
+        var refused = await RunTagCheckAsync(new string('a', 129));
 
         accepted.EnsureSuccess("the tag check of 128 characters");
         Assert.NotEqual(0, refused.ExitCode);
@@ -109,10 +111,10 @@ public sealed class RollbackWorkflowTests
         Assert.Equal("${{ inputs.tag }}", check.ScalarMap("env")["ROLLBACK_TAG"]);
     }
 
-    private async Task<(Infrastructure.ProcessResult Result, IReadOnlyDictionary<string, string> Outputs)> RunTagCheckAsync(string tag)
+    private async Task<ProcessResult> RunTagCheckAsync(string tag)
     {
         var check = WorkflowDocument.StepRunning(RollbackJob, "ROLLBACK_TAG\" =~");
         using var script = new StepScript();
-        return await script.RunAsync(check, new Dictionary<string, string?> { ["ROLLBACK_TAG"] = tag });
+        return (await script.RunAsync(check, new Dictionary<string, string?> { ["ROLLBACK_TAG"] = tag })).Result;
     }
 }

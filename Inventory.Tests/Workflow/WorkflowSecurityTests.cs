@@ -10,6 +10,9 @@ public sealed class WorkflowSecurityTests
 
     private readonly IReadOnlyList<WorkflowDocument> _workflows = WorkflowDocument.LoadAllWorkflows();
 
+    private IEnumerable<YamlMappingNode> AllSteps =>
+        _workflows.SelectMany(w => w.AllJobs()).SelectMany(j => WorkflowDocument.Steps(j.Job));
+
     [Fact]
     public void The_repository_has_the_ci_cd_and_the_rollback_workflow()
     {
@@ -62,12 +65,7 @@ public sealed class WorkflowSecurityTests
     [Fact]
     public void Every_action_is_referenced_by_its_major_version_tag()
     {
-        var uses = _workflows
-            .SelectMany(w => w.AllJobs())
-            .SelectMany(j => WorkflowDocument.Steps(j.Job))
-            .Select(s => s.Scalar("uses"))
-            .OfType<string>()
-            .ToList();
+        var uses = AllSteps.Select(s => s.Scalar("uses")).OfType<string>().ToList();
 
         Assert.NotEmpty(uses);
         Assert.All(uses, u => Assert.Matches(@"^[A-Za-z0-9-]+/[A-Za-z0-9._/-]+@v[0-9]+$", u));
@@ -76,9 +74,7 @@ public sealed class WorkflowSecurityTests
     [Fact]
     public void Every_checkout_leaves_no_token_in_the_git_config()
     {
-        var checkouts = _workflows
-            .SelectMany(w => w.AllJobs())
-            .SelectMany(j => WorkflowDocument.Steps(j.Job))
+        var checkouts = AllSteps
             .Where(s => s.Scalar("uses")?.StartsWith("actions/checkout@", StringComparison.Ordinal) == true)
             .ToList();
 
@@ -90,12 +86,7 @@ public sealed class WorkflowSecurityTests
     [Fact]
     public void No_run_script_pastes_in_an_expression_values_come_through_the_environment()
     {
-        var scripts = _workflows
-            .SelectMany(w => w.AllJobs())
-            .SelectMany(j => WorkflowDocument.Steps(j.Job))
-            .Select(s => s.Scalar("run"))
-            .OfType<string>()
-            .ToList();
+        var scripts = AllSteps.Select(s => s.Scalar("run")).OfType<string>().ToList();
 
         Assert.NotEmpty(scripts);
         Assert.All(scripts, s => Assert.DoesNotContain("${{", s, StringComparison.Ordinal));
