@@ -30,8 +30,9 @@ usage() {
   cat <<'EOF'
 Usage: bench/run.sh [--quick] [-h]
 
-Starts a throwaway PostgreSQL cluster (this machine's initdb/pg_ctl), the Inventory API in Release and the raw
-baseline (bench/baseline/Baseline.cs, Kestrel + Npgsql, hand-written SQL), seeds 10,000 items x 5 locations with
+Starts a throwaway PostgreSQL cluster (this machine's initdb/pg_ctl), the Inventory API published as the
+Dockerfile publishes it (Release, ReadyToRun) and the raw baseline (bench/baseline/Baseline.cs, Kestrel + Npgsql,
+hand-written SQL), seeds 10,000 items x 5 locations with
 stock (CSV import through the API, then stock levels with their ledger receipts in one SQL transaction), and drives
 wrk with 32 connections against both, scenario by scenario (each target warmed up first):
 
@@ -177,9 +178,18 @@ make_work_dir() {
   (umask 077 && printf 'X-Api-Key: %s\n' "$api_key" >"$work_dir/key-header")
 }
 
+# The API is published as the Dockerfile publishes it (Release, ReadyToRun for this machine's architecture, no
+# apphost), so the figures, its memory above all, are those of the build that ships.
 build_apps() {
-  log "building the API (Release) and the baseline"
-  dotnet build -c Release "$ROOT/Inventory.Api" -nologo -v q >"$work_dir/build-api.log" 2>&1 ||
+  local rid
+  case "$(uname -m)" in
+    x86_64) rid=linux-x64 ;;
+    aarch64 | arm64) rid=linux-arm64 ;;
+    *) die "no .NET runtime identifier known for the architecture $(uname -m)" ;;
+  esac
+  log "publishing the API (Release, ReadyToRun, $rid) and building the baseline"
+  dotnet publish "$ROOT/Inventory.Api/Inventory.Api.csproj" -c Release -o "$work_dir/api" -r "$rid" --self-contained false \
+    -p:PublishReadyToRun=true -p:UseAppHost=false -nologo -v q >"$work_dir/build-api.log" 2>&1 ||
     { tail -n 30 "$work_dir/build-api.log" >&2; die "the API did not build (log above)"; }
   dotnet build -c Release "$BENCH_DIR/baseline/Baseline.cs" -nologo -v q >"$work_dir/build-baseline.log" 2>&1 ||
     { tail -n 30 "$work_dir/build-baseline.log" >&2; die "the baseline did not build (log above)"; }
@@ -224,7 +234,7 @@ wait_healthy() {
 # shellcheck disable=SC2030,SC2031 # each (…) exports into the environment of the one process it execs
 start_api() {
   api_port="$(free_port)"
-  local out="$ROOT/Inventory.Api/bin/Release/net10.0" sha started
+  local out="$work_dir/api" sha started
   sha="$(printf '%s' "$api_key" | sha256sum | cut -d' ' -f1)"
   log "starting the API on 127.0.0.1:$api_port"
   started="$(now_ms)"

@@ -32,6 +32,8 @@ internal static class ApiErrorsExtensions
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             // The validation problem's "errors" keys follow it: "sku", as the client sent it, not "Sku".
             options.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
+            // The responses' serializers, generated at build time; everything else falls through to reflection.
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });
         return builder;
     }

@@ -266,6 +266,30 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         return await fixture.Admin.SendAsync(request, Ct);
     }
 
+    [Fact]
+    public async Task A_cursor_from_a_filtered_listing_continues_the_unfiltered_one_after_the_same_item()
+    {
+        var prefix = ApiFixture.Unique("CUR");
+        foreach (var suffix in new[] { "a", "b", "c" })
+        {
+            await fixture.Admin.CreateItemAsync($"{prefix}-{suffix}", name: $"Cursor {prefix} {suffix}");
+        }
+        using var archive = await fixture.Admin.DeleteAsync($"/api/items/{prefix}-b", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, archive.StatusCode);
+
+        foreach (var sort in new[] { "sku", "name" })
+        {
+            using var filtered = await fixture.Reader.GetAsync($"/api/items?search={prefix}&limit=1&sort={sort}", Ct);
+            var cursor = (await filtered.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("nextCursor").GetString();
+            Assert.NotNull(cursor);
+
+            using var unfiltered = await fixture.Reader.GetAsync($"/api/items?limit=1&sort={sort}&cursor={Uri.EscapeDataString(cursor!)}", Ct);
+            var page = await unfiltered.ReadJsonAsync(HttpStatusCode.OK);
+
+            Assert.Equal([$"{prefix}-c"], page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sku").GetString()));
+        }
+    }
+
     private async Task<List<string>> ListSkusAsync(string url)
     {
         using var response = await fixture.Reader.GetAsync(url, Ct);
