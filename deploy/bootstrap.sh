@@ -149,7 +149,7 @@ render_deploy_env() {
       if [[ "$key" == GHCR_PAT ]]; then
         printf '%s=\n' "$key"
       else
-        printf '%s=%s\n' "$key" "${!key}"
+        printf '%s=%s\n' "$key" "${!key-}"
       fi
     else
       printf '%s\n' "$line"

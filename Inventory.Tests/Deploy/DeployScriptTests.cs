@@ -91,7 +91,8 @@ public sealed partial class DeployScriptTests
         var run = await RunAsync(Script("bootstrap.sh"),
             ["--dry-run", "--config-dir", Path.Combine(directory, "etc"), "--user", user, "--image", "ghcr.io/owner/repo",
                 "--authorized-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtleQ test"],
-            new Dictionary<string, string?> { ["INVENTORY_STATE_DIR"] = Path.Combine(directory, "state") });
+            // Without DOCKER_HOST, as on a fresh EC2 host: each setting of defaults.env is written to deploy.env, set or not.
+            new Dictionary<string, string?> { ["INVENTORY_STATE_DIR"] = Path.Combine(directory, "state"), ["DOCKER_HOST"] = null });
 
         Assert.True(run.Succeeded, run.Output);
         foreach (var expected in new[]
