@@ -81,7 +81,12 @@ write_file() {
 
 random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
-user_home() { getent passwd "$DEPLOY_USER" | cut -d: -f6 || true; }
+# The deploy user's home; /home/USER before the user exists (a dry run, or the user step not run yet).
+user_home() {
+  local home
+  home="$(getent passwd "$DEPLOY_USER" | cut -d: -f6 || true)"
+  printf '%s\n' "${home:-/home/$DEPLOY_USER}"
+}
 
 step_docker() {
   if docker info >/dev/null 2>&1; then
@@ -128,7 +133,6 @@ step_user() {
   if [[ -n "$AUTHORIZED_KEY" ]]; then
     local home
     home="$(user_home)"
-    home=${home:-/home/$DEPLOY_USER}
     [[ "$AUTHORIZED_KEY" =~ ^(ssh-|ecdsa-|sk-) ]] || die "--authorized-key is not a public key line (ssh-ed25519 AAAA… comment)"
     run install -d -m 700 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$home/.ssh"
     if ! grep -qxF "$AUTHORIZED_KEY" "$home/.ssh/authorized_keys" 2>/dev/null; then
@@ -245,7 +249,6 @@ step_database() {
 step_scripts() {
   local home id
   home="$(user_home)"
-  home=${home:-/home/$DEPLOY_USER}
   id="$(date -u +%Y%m%dT%H%M%SZ)-bootstrap-$$"
   run cp -r "$DEPLOY_DIR" "$home/inventory-deploy.upload-$id"
   run chown -R "$DEPLOY_USER:$DEPLOY_USER" "$home/inventory-deploy.upload-$id"
@@ -255,7 +258,6 @@ step_scripts() {
 step_proxy() {
   local home
   home="$(user_home)"
-  home=${home:-/home/$DEPLOY_USER}
   [[ -f "$home/inventory-deploy/deploy.sh" || -n "$DRY_RUN" ]] || die "$home/inventory-deploy/deploy.sh is missing: run the scripts step first"
   run runuser -u "$DEPLOY_USER" -- env -i HOME="$home" PATH="$PATH" INVENTORY_DEPLOY_ENV="$CONFIG_DIR/deploy.env" \
     bash "$home/inventory-deploy/deploy.sh" --prepare

@@ -552,10 +552,6 @@ start_candidate() {
   audit start-candidate ok $((SECONDS - started))
 }
 
-container_ip() {
-  docker container inspect --format "{{with index .NetworkSettings.Networks \"$(network_name)\"}}{{.IPAddress}}{{end}}" "$1"
-}
-
 json_string_field() {
   local field=$1 json=$2
   [[ "$json" =~ \"$field\"[[:space:]]*:[[:space:]]*\"([^\"]*)\" ]] && printf '%s' "${BASH_REMATCH[1]}"
@@ -571,13 +567,15 @@ wait_until_healthy() {
   GATE_FAILURE=""
   say "health gate: waiting up to ${HEALTH_TIMEOUT} s for GET /health = 200 and GET /version = $tag"
   while true; do
-    status=gone exit_code="?"
-    read -r status exit_code < <(docker container inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$container") || true
+    status=gone exit_code="?" ip=""
+    # One inspect per poll: its state, and its address on the app network (empty until it has one).
+    read -r status exit_code ip < <(docker container inspect --format \
+      "{{.State.Status}} {{.State.ExitCode}} {{with index .NetworkSettings.Networks \"$(network_name)\"}}{{.IPAddress}}{{end}}" \
+      "$container") || true
     if [[ "$status" != running ]]; then
       GATE_FAILURE="the candidate $container stopped at start-up with exit code $exit_code (status $status)"
       break
     fi
-    ip="$(container_ip "$container")"
     if [[ -n "$ip" ]]; then
       code="$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 2 "http://$ip:$APP_PORT/health" || true)"
       if [[ "$code" == 200 ]]; then
@@ -723,14 +721,13 @@ stop_old() {
 # Kamal once pruned its own rollback target (kamal#403); here a state file's tag is never a candidate for removal.
 prune() {
   local -A keep=() seen=()
-  local tag when name started=$SECONDS
+  local tag name started=$SECONDS
   [[ -n "$LAST_GOOD" ]] && keep[$LAST_GOOD]=1
   [[ -n "$PREV_GOOD" ]] && keep[$PREV_GOOD]=1
-  while read -r when tag; do
+  while read -r _ tag; do
     ((${#keep[@]} >= INVENTORY_KEEP)) && break
     [[ -n "$tag" ]] && keep[$tag]=1
   done < <(live_history)
-  : "${when:=}"
   while read -r name tag; do
     [[ -z "$name" || "$name" == "$LIVE_CONTAINER" ]] && continue
     if [[ -n "${keep[$tag]:-}" && -z "${seen[$tag]:-}" ]]; then
@@ -753,6 +750,20 @@ prune() {
   audit prune ok $((SECONDS - started))
 }
 
+# Starts TAG as the candidate and runs the health gate. Passed: the candidate restarts with Docker from now on.
+# Failed: its logs and exit code are printed, it is removed and CANDIDATE is empty (GATE_FAILURE says why).
+# (Returns 0 either way, as promote does, so that `set -e` stays on inside it.)
+start_and_gate() {
+  local tag=$1
+  start_candidate "$tag"
+  if ! wait_until_healthy "$CANDIDATE" "$tag"; then
+    report_failed_candidate "$CANDIDATE"
+    remove_candidate
+    return 0
+  fi
+  docker update --restart unless-stopped "$CANDIDATE" >/dev/null
+}
+
 # After a failed gate the live version normally still serves; if nothing does (it crashed meanwhile, or the host
 # rebooted oddly), the last good version is started again through the same gate and switch.
 ensure_live_serving() {
@@ -765,15 +776,12 @@ ensure_live_serving() {
   warn "nothing healthy serves $(public_url): starting the last good version $LAST_GOOD again"
   audit recover started 0
   local previous_live=$LIVE_CONTAINER
-  start_candidate "$LAST_GOOD"
-  if ! wait_until_healthy "$CANDIDATE" "$LAST_GOOD"; then
-    report_failed_candidate "$CANDIDATE"
-    remove_candidate
+  start_and_gate "$LAST_GOOD"
+  if [[ -z "$CANDIDATE" ]]; then
     warn "the last good version $LAST_GOOD did not pass the gate either: nothing serves; see the logs above"
     audit recover failed 0 "$GATE_FAILURE"
     return 0
   fi
-  docker update --restart unless-stopped "$CANDIDATE" >/dev/null
   switch_traffic "$CANDIDATE" "$LAST_GOOD"
   LIVE_CONTAINER=$CANDIDATE
   if [[ -n "$previous_live" ]] && container_exists "$previous_live"; then
@@ -788,14 +796,11 @@ ensure_live_serving() {
 promote() {
   local tag=$1
   PROMOTED=""
-  start_candidate "$tag"
-  if ! wait_until_healthy "$CANDIDATE" "$tag"; then
-    report_failed_candidate "$CANDIDATE"
-    remove_candidate
+  start_and_gate "$tag"
+  if [[ -z "$CANDIDATE" ]]; then
     ensure_live_serving
     return 0
   fi
-  docker update --restart unless-stopped "$CANDIDATE" >/dev/null
   local old=$LIVE_CONTAINER
   PROMOTED_TAG=$tag
   PROMOTED_PREVIOUS=$LAST_GOOD
