@@ -64,14 +64,10 @@ build_debian() {
   docker import "$tarball" "$DEBIAN_IMAGE" >/dev/null
 }
 
-build_postgres() {
-  local image="$1"
-  docker build --quiet --network host -t "$image" "$IMAGES_DIR/postgres" >/dev/null
-}
-
-build_nginx() {
-  local image="$1"
-  docker build --quiet --network host -t "$image" "$IMAGES_DIR/nginx" >/dev/null
+# A stand-in whose recipe is a plain Dockerfile in .ci/images/$2.
+build_recipe() {
+  local image="$1" recipe="$2"
+  docker build --quiet --network host -t "$image" "$IMAGES_DIR/$recipe" >/dev/null
 }
 
 # The context is a tar stream of the recipe's files, the machine's .NET folder (only the parts named) and, for
@@ -115,9 +111,9 @@ build_standin() {
     "$DEBIAN_IMAGE" | docker.io/library/"$DEBIAN_IMAGE")
       build_debian ;;
     docker.io/library/postgres:* | postgres:*)
-      build_postgres "$image" ;;
+      build_recipe "$image" postgres ;;
     docker.io/library/nginx:* | nginx:*)
-      build_nginx "$image" ;;
+      build_recipe "$image" nginx ;;
     mcr.microsoft.com/dotnet/sdk:*)
       build_dotnet "$image" dotnet-sdk ;;
     mcr.microsoft.com/dotnet/aspnet:*)
