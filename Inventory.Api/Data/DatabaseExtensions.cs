@@ -24,6 +24,8 @@ internal static class DatabaseExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService<DatabaseMigrator>();
+        // A singleton, so the probe's connection string is built once rather than on every /health.
+        builder.Services.AddSingleton<DatabaseReadyHealthCheck>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseReadyHealthCheck>("database");
 

@@ -51,7 +51,7 @@ internal static class ItemsApi
         [AsParameters] ItemListQuery query, InventoryDbContext db, CancellationToken ct)
     {
         var sort = query.Sort ?? "sku";
-        var scope = $"items:{sort}";
+        var scope = sort == "name" ? "items:name" : "items:sku";
         if (!KeysetCursor.TryDecode(query.Cursor, scope, out var after))
         {
             return KeysetCursor.Invalid();

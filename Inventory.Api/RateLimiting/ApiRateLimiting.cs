@@ -38,20 +38,7 @@ internal static class ApiRateLimiting
 
         builder.Services.AddRateLimiter(limiter =>
         {
-            limiter.AddPolicy(PerApiKeyPolicy, context =>
-            {
-                var options = context.RequestServices.GetRequiredService<IOptions<ApiRateLimitOptions>>().Value;
-                // Runs after authorization, so every request here carries a known key's name.
-                var partition = context.User.Identity?.Name ?? "";
-                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.TokenLimit,
-                    TokensPerPeriod = options.TokensPerPeriod,
-                    ReplenishmentPeriod = options.ReplenishmentPeriod,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
+            limiter.AddPolicy<string, PerApiKeyBucket>(PerApiKeyPolicy);
             limiter.OnRejected = async (rejected, ct) =>
             {
                 var response = rejected.HttpContext.Response;
@@ -71,4 +58,26 @@ internal static class ApiRateLimiting
         });
         return builder;
     }
+}
+
+/// <summary>
+/// One token bucket per API key. Made once, when the rate-limiting middleware is built, so a request only looks its
+/// key's bucket up; rejections are answered by the limiter's common <c>OnRejected</c> (429 with Retry-After).
+/// </summary>
+internal sealed class PerApiKeyBucket(IOptions<ApiRateLimitOptions> options) : IRateLimiterPolicy<string>
+{
+    private readonly Func<string, TokenBucketRateLimiterOptions> _newBucket = _ => new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = options.Value.TokenLimit,
+        TokensPerPeriod = options.Value.TokensPerPeriod,
+        ReplenishmentPeriod = options.Value.ReplenishmentPeriod,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+    // Runs after authorization, so every request here carries a known key's name.
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.GetTokenBucketLimiter(httpContext.User.Identity?.Name ?? "", _newBucket);
 }

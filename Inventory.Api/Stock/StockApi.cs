@@ -10,6 +10,8 @@ namespace Inventory.Api.Stock;
 
 internal static class StockApi
 {
+    private const string MovementsCursorScope = "movements";
+
     public static IEndpointRouteBuilder MapStockApi(this IEndpointRouteBuilder api)
     {
         var stock = api.MapGroup("/stock")
@@ -42,30 +44,31 @@ internal static class StockApi
         return api;
     }
 
+    // The Idempotency-Key parameter of each POST documents the header in OpenAPI; StockPosting reads the header itself.
     public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostReceipt(
         StockChangeRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
         HttpContext http, StockPosting posting, CancellationToken ct) =>
-        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.ReceiveAsync(request, actor, token), ct);
+        posting.PostAsync(http, request, (ledger, actor, token) => ledger.ReceiveAsync(request, actor, token), ct);
 
     public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostIssue(
         StockChangeRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
         HttpContext http, StockPosting posting, CancellationToken ct) =>
-        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.IssueAsync(request, actor, token), ct);
+        posting.PostAsync(http, request, (ledger, actor, token) => ledger.IssueAsync(request, actor, token), ct);
 
     public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostTransfer(
         StockTransferRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
         HttpContext http, StockPosting posting, CancellationToken ct) =>
-        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.TransferAsync(request, actor, token), ct);
+        posting.PostAsync(http, request, (ledger, actor, token) => ledger.TransferAsync(request, actor, token), ct);
 
     public static Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostCount(
         StockCountRequest request, [FromHeader(Name = StockPosting.IdempotencyHeader)] string? idempotencyKey,
         HttpContext http, StockPosting posting, CancellationToken ct) =>
-        posting.PostAsync(http, request, idempotencyKey, (ledger, actor, token) => ledger.CountAsync(request, actor, token), ct);
+        posting.PostAsync(http, request, (ledger, actor, token) => ledger.CountAsync(request, actor, token), ct);
 
     public static async Task<Results<Ok<StockMovementPage>, ProblemHttpResult, ValidationProblem>> GetMovements(
         string sku, [AsParameters] PageQuery page, InventoryDbContext db, CancellationToken ct)
     {
-        if (!KeysetCursor.TryDecode(page.Cursor, "movements", out var after))
+        if (!KeysetCursor.TryDecode(page.Cursor, MovementsCursorScope, out var after))
         {
             return KeysetCursor.Invalid();
         }
@@ -89,7 +92,7 @@ internal static class StockApi
                 m.ToLocation == null ? null : m.ToLocation.Code,
                 m.Quantity, m.CountedQuantity, m.OnHandAfter, m.ToOnHandAfter, m.Actor, m.At, m.Reason, m.Reference))
             .ToListAsync(ct);
-        var next = rows.Count > limit ? KeysetCursor.Encode("movements", "", rows[limit - 1].Id) : null;
+        var next = rows.Count > limit ? KeysetCursor.Encode(MovementsCursorScope, "", rows[limit - 1].Id) : null;
         return TypedResults.Ok(new StockMovementPage(rows.Take(limit).ToList(), next));
     }
 }

@@ -21,12 +21,11 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
     public async Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> PostAsync<TRequest>(
         HttpContext http,
         TRequest request,
-        string? idempotencyKey,
         Func<StockLedger, string, CancellationToken, Task<LedgerResult>> command,
         CancellationToken ct)
     {
         // Read from the headers themselves: binding turns an empty header into "no header", which would silently drop it.
-        idempotencyKey = http.Request.Headers.TryGetValue(IdempotencyHeader, out var values) ? values.ToString() : null;
+        var idempotencyKey = http.Request.Headers.TryGetValue(IdempotencyHeader, out var values) ? values.ToString() : null;
         if (idempotencyKey is not null && (values.Count != 1 || !IsValidKey(idempotencyKey)))
         {
             return Problems.Invalid("idempotencyKey",
