@@ -58,8 +58,9 @@ public sealed partial class DeployScriptTests
 
             Assert.Equal(1, run.ExitCode);
             Assert.Contains("cannot copy deploy/ to the host over SSH", run.StandardError, StringComparison.Ordinal);
-            Assert.Contains("| outcome | ❌ failed before the host reported a result", await File.ReadAllTextAsync(summary, TestContext.Current.CancellationToken), StringComparison.Ordinal);
-            Assert.Contains("| tag | `0123456789abcdef` |", await File.ReadAllTextAsync(summary, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+            var written = await File.ReadAllTextAsync(summary, TestContext.Current.CancellationToken);
+            Assert.Contains("| outcome | ❌ failed before the host reported a result", written, StringComparison.Ordinal);
+            Assert.Contains("| tag | `0123456789abcdef` |", written, StringComparison.Ordinal);
         }
         finally
         {

@@ -43,11 +43,12 @@ internal static class Users
     /// </summary>
     public static void AssertSwitched(ClientLoopResult loop, params string[] versions)
     {
-        Assert.Equal(versions[0], loop.VersionsInOrder[0]);
+        var inOrder = loop.VersionsInOrder.ToList();
+        Assert.Equal(versions[0], inOrder[0]);
         Assert.Equal([versions[^1]], loop.VersionsAfterDone);
-        Assert.All(loop.VersionsInOrder, v => Assert.Contains(v, versions));
+        Assert.All(inOrder, v => Assert.Contains(v, versions));
         // In order: no version answered before the one deployed ahead of it had answered.
-        var firstSeen = versions.Select(v => loop.VersionsInOrder.ToList().IndexOf(v)).ToList();
+        var firstSeen = versions.Select(v => inOrder.IndexOf(v)).ToList();
         Assert.True(firstSeen.All(i => i >= 0) && firstSeen.SequenceEqual(firstSeen.Order()),
             $"versions first answered out of order: {loop}");
     }

@@ -47,13 +47,9 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         var image = await productImage.GetAsync();
         await using var network = await ContainerNetwork.CreateAsync("thaw");
         var postgres = await network.StartPostgresAsync();
-        await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
-        using var api = await network.StartApiAsync(image.Tag,
-            HardenedProduct.ApiEnvironment(postgres.ConnectionString("inventorydb"), OutageApiKey));
-        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+        using var api = await network.StartHealthyApiAsync(image.Tag, postgres, Environment(postgres), Patience);
 
-        await DockerCli.OutputAsync("pause", postgres.Name);
-        try
+        await WhileFrozenAsync(postgres, async () =>
         {
             // The probe's own check timeout answers; the client's 30 s would only catch a hang.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -62,11 +58,7 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
             using var alive = await api.Client.GetAsync("/alive", timeout.Token);
             Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
-        }
-        finally
-        {
-            await DockerCli.RunAsync(["unpause", postgres.Name], cancellationToken: CancellationToken.None);
-        }
+        });
 
         await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
     }
@@ -78,13 +70,9 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         var image = await productImage.GetAsync();
         await using var network = await ContainerNetwork.CreateAsync("frozen");
         var postgres = await network.StartPostgresAsync();
-        await ContainerNetwork.WaitForPostgresAsync(postgres, Patience);
-        using var api = await network.StartApiAsync(image.Tag,
-            HardenedProduct.ApiEnvironment(postgres.ConnectionString("inventorydb"), OutageApiKey));
-        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+        using var api = await network.StartHealthyApiAsync(image.Tag, postgres, Environment(postgres), Patience);
 
-        await DockerCli.OutputAsync("pause", postgres.Name);
-        try
+        await WhileFrozenAsync(postgres, async () =>
         {
             // A listing asks the database, which no longer answers: the request hangs in the API (its command
             // timeout is 30 s; /health, by contrast, gives up after a few seconds).
@@ -100,6 +88,19 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
             Assert.Equal(0, exitCode);
             // Cut off by the shutdown rather than answered: it never saw its database.
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => stuck);
+        });
+    }
+
+    private static Dictionary<string, string> Environment(PostgresContainer postgres) =>
+        HardenedProduct.ApiEnvironment(postgres.ConnectionString(HardenedProduct.Database), OutageApiKey);
+
+    /// <summary>Runs <paramref name="whileFrozen"/> with the database paused (it keeps its connections but never answers).</summary>
+    private static async Task WhileFrozenAsync(PostgresContainer postgres, Func<Task> whileFrozen)
+    {
+        await DockerCli.OutputAsync("pause", postgres.Name);
+        try
+        {
+            await whileFrozen();
         }
         finally
         {

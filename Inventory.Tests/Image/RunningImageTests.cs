@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Inventory.Tests.Infrastructure;
 
@@ -34,9 +33,7 @@ public sealed class HardenedProduct : IAsyncDisposable
             }
             _network = await ContainerNetwork.CreateAsync("image");
             var postgres = await _network.StartPostgresAsync();
-            await ContainerNetwork.WaitForPostgresAsync(postgres, TimeSpan.FromSeconds(60));
-            var api = await _network.StartApiAsync(image.Tag, Environment(postgres));
-            await api.WaitForStatusAsync("/health", HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+            var api = await _network.StartHealthyApiAsync(image.Tag, postgres, Environment(postgres), TimeSpan.FromSeconds(60));
             _started = (postgres, api);
             return _started.Value;
         }
@@ -55,7 +52,7 @@ public sealed class HardenedProduct : IAsyncDisposable
         ["ConnectionStrings__inventorydb"] = connectionString,
         ["Auth__ApiKeys__0__Name"] = "image-test",
         ["Auth__ApiKeys__0__Role"] = "Admin",
-        ["Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey))),
+        ["Auth__ApiKeys__0__Sha256"] = TestApiKeys.Sha256(apiKey),
     };
 
     public async ValueTask DisposeAsync()
@@ -165,8 +162,8 @@ public sealed class RunningImageTests(ProductImage productImage, HardenedProduct
         var image = await productImage.GetAsync();
         var (postgres, _) = await product.StartAsync(image);
         // Its own container, so the class's keeps serving the other tests.
-        using var api = await product.Network.StartApiAsync(image.Tag, product.Environment(postgres));
-        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        using var api = await product.Network.StartHealthyApiAsync(image.Tag, postgres, product.Environment(postgres),
+            TimeSpan.FromSeconds(60));
 
         var (elapsed, exitCode) = await api.StopAsync();
 

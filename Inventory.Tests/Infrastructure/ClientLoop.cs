@@ -69,7 +69,8 @@ public sealed class ClientLoop : IAsyncDisposable
         }
     }
 
-    private static string? VersionOf(string body)
+    /// <summary>The commit a <c>/version</c> body names: what the tests call the version that answered.</summary>
+    internal static string? VersionOf(string body)
     {
         using var json = JsonDocument.Parse(body);
         return json.RootElement.GetProperty("commit").GetString();

@@ -68,6 +68,16 @@ public sealed class ContainerNetwork : IAsyncDisposable
         return new ApiContainer(container, new Uri($"http://127.0.0.1:{hostPort}"));
     }
 
+    /// <summary>Starts <paramref name="image"/> beside <paramref name="postgres"/> once it is ready, and waits for /health 200.</summary>
+    public async Task<ApiContainer> StartHealthyApiAsync(string image, PostgresContainer postgres,
+        IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        await WaitForPostgresAsync(postgres, timeout);
+        var api = await StartApiAsync(image, environment);
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, timeout);
+        return api;
+    }
+
     private async Task RunDetachedAsync(string name, IEnumerable<string> flags,
         IReadOnlyDictionary<string, string> environment, string image)
     {

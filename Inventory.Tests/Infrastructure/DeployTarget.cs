@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 
 namespace Inventory.Tests.Infrastructure;
 
@@ -151,8 +150,7 @@ public sealed class DeployTarget : IAsyncDisposable
         {
             return null;
         }
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.GetProperty("commit").GetString();
+        return ClientLoop.VersionOf(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>This stack's containers: name, tag label, role label and state.</summary>
@@ -229,7 +227,7 @@ public sealed class DeployTarget : IAsyncDisposable
         await DockerCli.RemoveQuietlyAsync("container",
             containers.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         await DockerCli.RemoveQuietlyAsync("network", $"{Name}-net");
-        await DockerCli.RunAsync(["volume", "rm", $"{Name}-pgdata"]);
+        await DockerCli.RemoveQuietlyAsync("volume", $"{Name}-pgdata");
         await Privileged.RunAsync("rm", ["-rf", Directory]);
     }
 }

@@ -35,7 +35,8 @@ public static class DockerCli
             "container" => ["rm", "--force", "--volumes"],
             "network" => ["network", "rm"],
             "image" => ["image", "rm", "--force"],
-            _ => throw new ArgumentOutOfRangeException(nameof(what), what, "container, network or image"),
+            "volume" => ["volume", "rm"],
+            _ => throw new ArgumentOutOfRangeException(nameof(what), what, "container, network, image or volume"),
         };
         try
         {

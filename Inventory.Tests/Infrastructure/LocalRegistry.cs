@@ -21,11 +21,8 @@ public sealed class LocalRegistry : IAsyncDisposable
     {
         _directory = directory;
         _dockerConfig = Path.Combine(directory, "docker-config");
-        Port = port;
         Address = $"127.0.0.1:{port}";
     }
-
-    public int Port { get; }
 
     /// <summary><c>127.0.0.1:PORT</c>, the registry part of an image name.</summary>
     public string Address { get; }

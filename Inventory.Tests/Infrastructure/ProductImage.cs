@@ -9,9 +9,7 @@ namespace Inventory.Tests.Infrastructure;
 
 /// <summary>An image built from the repository's <c>Dockerfile</c>, with the build arguments it was given.</summary>
 /// <param name="Tag">The image's unique tag on the engine.</param>
-/// <param name="ContextSize">The build context as the engine received it ("Sending build context …"), e.g. <c>70.66kB</c>.</param>
-public sealed record BuiltImage(
-    string Tag, string Version, string Commit, string Created, string Source, string ContextSize, TimeSpan BuildTime);
+public sealed record BuiltImage(string Tag, string Version, string Commit, string Created, string Source);
 
 /// <summary>
 /// The product's Docker image, built for real from the repository's <c>Dockerfile</c> — once per test run, on first
@@ -60,12 +58,9 @@ public sealed partial class ProductImage : IAsyncDisposable
         _tagsToRemove.Add(tag);
         // The build stage first, under its own tag, so that clean-up can find (and remove) it; the second build
         // takes every one of its steps from the cache.
-        var stage = await BuildStepAsync([.. buildArguments, "--target", "build", "--tag", buildStageTag]);
-        var image = await BuildStepAsync([.. buildArguments, "--tag", tag]);
-
-        var context = ContextSizeLine().Match(stage.Output);
-        return new BuiltImage(tag, version, commit, created, source,
-            context.Success ? context.Groups["size"].Value : "unknown", stage.Elapsed + image.Elapsed);
+        await BuildStepAsync([.. buildArguments, "--target", "build", "--tag", buildStageTag]);
+        await BuildStepAsync([.. buildArguments, "--tag", tag]);
+        return new BuiltImage(tag, version, commit, created, source);
     }
 
     private static async Task<ProcessResult> BuildStepAsync(string[] arguments)
@@ -106,7 +101,4 @@ public sealed partial class ProductImage : IAsyncDisposable
 
     [GeneratedRegex(@"^ ---> (?<id>[0-9a-f]{12})$", RegexOptions.Multiline)]
     private static partial Regex StepImage();
-
-    [GeneratedRegex(@"Sending build context to Docker daemon\s+(?<size>\S+)")]
-    private static partial Regex ContextSizeLine();
 }

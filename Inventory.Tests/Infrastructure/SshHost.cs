@@ -27,7 +27,6 @@ public sealed class SshHost : IAsyncDisposable
 
     public int Port { get; }
 
-    public string HomeDirectory => $"/home/{UserName}";
 
     /// <summary>The deploy user's private key, the whole file (EC2_SSH_KEY).</summary>
     public string PrivateKey { get; private set; } = "";
