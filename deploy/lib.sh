@@ -489,12 +489,21 @@ login() {
   export DOCKER_CONFIG=$RUN_DOCKER_CONFIG
   if ! output="$(printf '%s' "$GHCR_PAT" | docker login --username "$GHCR_USERNAME" --password-stdin "$registry" 2>&1)"; then
     audit login failed $((SECONDS - started))
-    if grep -qiE 'connection refused|no such host|timeout|network is unreachable|dial tcp' <<<"$output"; then
-      die "cannot reach the registry $registry to log in ($(grep -m1 -oiE '(connection refused|no such host|i/o timeout|timeout|network is unreachable)' <<<"$output")): check the host's network and INVENTORY_IMAGE — nothing was changed"
+    local reason
+    if reason="$(network_fault "$output")"; then
+      die "cannot reach the registry $registry to log in ($reason): check the host's network and INVENTORY_IMAGE — nothing was changed"
     fi
     die "the registry $registry refused the login of $GHCR_USERNAME: check GHCR_USERNAME and GHCR_PAT (a token with read:packages that has not expired) — nothing was changed"
   fi
   audit login ok $((SECONDS - started))
+}
+
+# The network failure Docker's output $1 reports ("connection refused", "no such host"…; $2: one more pattern), for
+# the operator; fails when the output reports none. A bare "dial tcp" counts, and reads "no connection".
+network_fault() {
+  local extra=${2:+|$2}
+  grep -qiE "connection refused|no such host|timeout|network is unreachable|dial tcp$extra" <<<"$1" || return 1
+  grep -m1 -oiE "(connection refused|no such host|i/o timeout|timeout|network is unreachable$extra)" <<<"$1" || echo "no connection"
 }
 
 pull() {
@@ -505,7 +514,7 @@ pull() {
     return 0
   fi
   audit pull failed $((SECONDS - started))
-  local registry
+  local registry reason
   registry="$(registry_of "$INVENTORY_IMAGE")"
   if grep -qiE 'no space left on device' <<<"$output"; then
     die "the disk filled up while pulling $image: free space (docker image prune) and deploy again — nothing was changed"
@@ -513,8 +522,8 @@ pull() {
     die "the registry has no image $image: check the tag (the workflow pushes the full commit SHA) — nothing was changed"
   elif grep -qiE 'unauthorized|denied|authentication required' <<<"$output"; then
     die "the registry $registry refused to serve $image: set GHCR_USERNAME and GHCR_PAT (a token with read:packages), or make the package public — nothing was changed"
-  elif grep -qiE 'connection refused|no such host|timeout|network is unreachable|dial tcp|EOF' <<<"$output"; then
-    die "cannot reach the registry $registry ($(grep -m1 -oiE '(connection refused|no such host|i/o timeout|timeout|network is unreachable|EOF)' <<<"$output")): check the host's network and the registry's status — nothing was changed"
+  elif reason="$(network_fault "$output" EOF)"; then
+    die "cannot reach the registry $registry ($reason): check the host's network and the registry's status — nothing was changed"
   fi
   die "docker pull $image failed: $(grep -m1 . <<<"$output") — nothing was changed"
 }
