@@ -248,25 +248,47 @@ internal static class ItemsApi
     internal static bool IsUniqueViolation(DbUpdateException ex) =>
         ex.GetBaseException() is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
-    private static async Task<(ItemResponse Item, uint Version)?> LoadAsync(InventoryDbContext db, string sku, CancellationToken ct) =>
-        await ItemByKey(db, StockLedger.Key(sku), ct) is { } found ? (found.Item, found.Version) : null;
+    /// <summary>
+    /// The item with its stock per location, in one round trip: a row per location holding stock (or one row with no
+    /// location when none does), folded here. On hand is the sum of those rows: quantities are never negative
+    /// (<c>ck_stock_levels_quantity</c>), so leaving out the empty ones changes no total.
+    /// </summary>
+    private static async Task<(ItemResponse Item, uint Version)?> LoadAsync(InventoryDbContext db, string sku, CancellationToken ct)
+    {
+        ItemRow? item = null;
+        var stock = new List<StockAtLocation>();
+        long onHand = 0;
+        await foreach (var row in ItemRowsByKey(db, StockLedger.Key(sku)).WithCancellation(ct))
+        {
+            item ??= row;
+            if (row.Location is { } location)
+            {
+                stock.Add(new StockAtLocation(location, row.Quantity));
+                onHand += row.Quantity;
+            }
+        }
+        return item is null ? null : (new ItemResponse(item.Sku, item.Name, item.Description, item.Category, item.Unit,
+            item.ReorderPoint, item.Archived, onHand, stock, item.CreatedAt, item.UpdatedAt), item.Version);
+    }
 
     /// <summary>
     /// Compiled once: the busiest read skips what EF Core otherwise does on every call — walking the expression tree for
     /// parameters, hashing it to find the cached query, building its executor (about a tenth of the API's CPU per GET).
+    /// Flat rows, not a nested <c>.ToList()</c> of stock: EF Core's shaper for a projected collection binds new delegates
+    /// (<c>DynamicMethod.CreateDelegate</c>) on every execution, which cost about 7% of the API's CPU per GET.
     /// </summary>
-    private static readonly Func<InventoryDbContext, string, CancellationToken, Task<VersionedItem?>> ItemByKey =
-        EF.CompileAsyncQuery((InventoryDbContext db, string key, CancellationToken ct) => db.Items.AsNoTracking()
-            .Where(i => i.SkuKey == key)
-            .Select(i => new VersionedItem(i.Version, new ItemResponse(i.Sku, i.Name, i.Description, i.Category, i.Unit,
-                i.ReorderPoint, i.Archived,
-                i.StockLevels.Sum(s => s.Quantity),
-                i.StockLevels.Where(s => s.Quantity > 0).OrderBy(s => s.Location.CodeKey)
-                    .Select(s => new StockAtLocation(s.Location.Code, s.Quantity)).ToList(),
-                i.CreatedAt, i.UpdatedAt)))
-            .SingleOrDefault());
+    private static readonly Func<InventoryDbContext, string, IAsyncEnumerable<ItemRow>> ItemRowsByKey =
+        EF.CompileAsyncQuery((InventoryDbContext db, string key) =>
+            from i in db.Items.AsNoTracking()
+            where i.SkuKey == key
+            from s in i.StockLevels.Where(s => s.Quantity > 0).DefaultIfEmpty()
+            orderby s.Location.CodeKey
+            select new ItemRow(i.Version, i.Sku, i.Name, i.Description, i.Category, i.Unit, i.ReorderPoint, i.Archived,
+                i.CreatedAt, i.UpdatedAt, s.Location.Code, s == null ? 0 : s.Quantity));
 
-    private sealed record VersionedItem(uint Version, ItemResponse Item);
+    /// <summary>An item's fields with one of its stock rows (<see cref="Location"/> null when it holds no stock).</summary>
+    private sealed record ItemRow(uint Version, string Sku, string Name, string? Description, string? Category, string Unit,
+        int ReorderPoint, bool Archived, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Location, long Quantity);
 
     private static ProblemHttpResult NotFound(string sku) => Problems.Result(Problems.ItemNotFound, $"No item has SKU '{sku}'.");
 
