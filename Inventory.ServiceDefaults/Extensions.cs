@@ -39,8 +39,25 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Whether telemetry has somewhere to go: an OTLP endpoint is configured (the AppHost sets one; production may, see
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>). Without one, nothing would ever read a trace, metric or log record.
+    /// </summary>
+    public static bool IsOtlpExporterConfigured(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
+    /// Logs, traces and metrics over OTLP when <see cref="IsOtlpExporterConfigured"/>; otherwise none of them is collected:
+    /// an activity per request and per database command, and a measurement per instrument, that no exporter reads cost
+    /// about 5% of the API's CPU per request and show nowhere.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (!builder.IsOtlpExporterConfigured())
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -57,13 +74,8 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes are polled every second or so; tracing them would drown the real traffic.
                     options.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation());
-
-        // The exporter is only wired when an endpoint is configured (the AppHost sets it; production may).
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
 
         return builder;
     }

@@ -18,6 +18,8 @@ internal static class DatabaseExtensions
             {
                 settings.DisableRetry = true;
                 settings.DisableHealthChecks = true;
+                // Npgsql's activities and metrics, like the rest of the telemetry, only when an exporter reads them.
+                settings.DisableTracing = settings.DisableMetrics = !builder.IsOtlpExporterConfigured();
                 settings.ConnectionString = WithAutoPrepare(settings.ConnectionString);
             });
 
