@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Inventory.Api.Http;
 
@@ -20,22 +21,45 @@ internal static class ApiErrorsExtensions
                 context.ProblemDetails.Detail = $"Content-Type '{context.HttpContext.Request.ContentType}' is not accepted here; " +
                     "send application/json (text/csv for /api/items/import).";
             }
+            // The "errors" keys name the fields as the client sends them: "sku", not the C# member "Sku".
+            if (context.ProblemDetails is HttpValidationProblemDetails validation)
+            {
+                validation.Errors = CamelCaseKeys(validation.Errors);
+            }
         });
         builder.Services.AddValidation();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures become exceptions so BadRequestExceptionHandler can answer them with a problem body that says
         // what was wrong, in every environment.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(options =>
+        // "5" for a number is a client bug worth a 400, not something to guess at.
+        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        // After the framework's own set-up (AddProblemDetails adds its resolver in a PostConfigure): the responses'
+        // serializers, generated at build time, then reflection for everything else (requests, problem details).
+        // System.Text.Json only runs the generated fast path when every resolver of the chain agrees with the options,
+        // and the framework's problem-details context (generated without camel case) and its explicit default Encoder do
+        // not; a null Encoder is that same default encoder.
+        builder.Services.PostConfigure<JsonOptions>(options =>
         {
-            // "5" for a number is a client bug worth a 400, not something to guess at.
-            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
-            // The validation problem's "errors" keys follow it: "sku", as the client sent it, not "Sku".
-            options.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
-            // The responses' serializers, generated at build time; everything else falls through to reflection.
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            options.SerializerOptions.Encoder = null;
+            options.SerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ApiJsonContext.Default, new DefaultJsonTypeInfoResolver());
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Camel-cases the keys of a validation problem here rather than through the serializer's DictionaryKeyPolicy: that
+    /// option turns off System.Text.Json's generated fast path for every response (<see cref="ApiJsonContext"/>).
+    /// </summary>
+    private static Dictionary<string, string[]> CamelCaseKeys(IDictionary<string, string[]> errors)
+    {
+        var camel = new Dictionary<string, string[]>(errors.Count, StringComparer.Ordinal);
+        foreach (var (key, messages) in errors)
+        {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(key);
+            camel[name] = camel.TryGetValue(name, out var earlier) ? [.. earlier, .. messages] : messages;
+        }
+        return camel;
     }
 
     public static WebApplication UseApiErrors(this WebApplication app)

@@ -12,12 +12,10 @@ namespace Inventory.Api.Http;
 /// Serializers generated at build time for the API's responses: written field by field straight to the output,
 /// without the reflection-built metadata and boxing of the default serializer (the busiest GETs spend a large part of
 /// their CPU writing JSON). The options match the API's (<see cref="ApiErrorsExtensions.AddApiErrors"/>: web defaults,
-/// strict numbers, camel-case dictionary keys), which is what lets System.Text.Json use the generated fast path.
+/// strict numbers, no DictionaryKeyPolicy), which is what lets System.Text.Json use the generated fast path.
 /// Request bodies and other types still go through the default resolver behind this one in the chain.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
-    NumberHandling = JsonNumberHandling.Strict,
-    DictionaryKeyPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(ItemPage))]
 [JsonSerializable(typeof(ItemResponse))]
 [JsonSerializable(typeof(ImportSummary))]
