@@ -47,7 +47,7 @@ reads the API's peak RSS, and (full run, Docker engine answering) times the imag
 .ci/image-startup.sh (median of 5). Prints a table; writes bench/results.json and the figures section of
 bench/results.md (full run) or bench/.work/results-quick.json (--quick).
 
-  --quick   3 s per scenario and 1 s warm-ups, no container timing (for CI); default 20 s and 5 s
+  --quick   3 s per scenario and 1 s warm-ups, no container timing (for CI); default 20 s and 20 s
   -h        this help
 
 Needs: dotnet (SDK 10), wrk, curl, PostgreSQL server binaries (initdb, pg_ctl; run as the postgres user when root)
@@ -64,7 +64,9 @@ die() {
 
 quick=false
 duration=20
-warmup=5
+# Long enough for the tiered JIT to settle at this load: from a cold start both the API and the baseline serve `get`
+# 3-5x slower per request for the first ~15-20 s (bench/results.md, "Warm-up"); a shorter warm-up measures the JIT.
+warmup=20
 work_dir=""
 pg_bin=""
 pg_data=""
