@@ -93,12 +93,29 @@ internal sealed partial class DatabaseMigrator(
             }
             finally
             {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                await UnlockAsync(db);
             }
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>
+    /// Pooled connections are not reset on return (<see cref="DatabaseExtensions.WithPoolDefaults"/>), so one must never
+    /// go back still holding the lock: if the unlock fails, the pool discards its connections instead of reusing them.
+    /// </summary>
+    private static async Task UnlockAsync(InventoryDbContext db)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+        }
+        catch
+        {
+            NpgsqlConnection.ClearPool((NpgsqlConnection)db.Database.GetDbConnection());
+            throw;
         }
     }
 

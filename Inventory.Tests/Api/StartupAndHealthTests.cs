@@ -95,6 +95,41 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task Once_migrated_no_pooled_connection_of_the_api_keeps_the_migration_lock()
+    {
+        // The API's pool does not reset connections on return (DatabaseExtensions.WithPoolDefaults), so a lock left on
+        // one would stay held for as long as the pool keeps it open and block every later deploy's migration.
+        var connectionString = await postgres.CreateDatabaseAsync("unlocked");
+        await using var api = new ApiFactory(connectionString);
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
+        using (var client = api.CreateClient())
+        using (var served = await client.GetAsync("/health", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        await using var other = new NpgsqlConnection(connectionString);
+        await other.OpenAsync(TestContext.Current.CancellationToken);
+        await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({DatabaseMigrator.MigrationLockKey})", other);
+        Assert.True((bool)(await tryLock.ExecuteScalarAsync(TestContext.Current.CancellationToken))!,
+            "A connection of the API still holds the migration lock.");
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=x", 32, true)]
+    [InlineData("Host=db;Database=x;Max Auto Prepare=0", 0, true)]
+    [InlineData("Host=db;Database=x;No Reset On Close=false", 32, false)]
+    public void The_pool_prepares_statements_and_skips_the_reset_unless_the_connection_string_says_otherwise(
+        string given, int maxAutoPrepare, bool noResetOnClose)
+    {
+        var effective = new NpgsqlConnectionStringBuilder(DatabaseExtensions.WithPoolDefaults(given));
+
+        Assert.Equal(maxAutoPrepare, effective.MaxAutoPrepare);
+        Assert.Equal(noResetOnClose, effective.NoResetOnClose);
+        Assert.Equal("db", effective.Host);
+    }
+
+    [Fact]
     public async Task Two_instances_starting_together_on_an_empty_database_both_become_healthy()
     {
         var connectionString = await postgres.CreateDatabaseAsync("twins");
