@@ -65,7 +65,7 @@ die() {
 quick=false
 duration=20
 # Long enough for the tiered JIT to settle at this load: from a cold start both the API and the baseline serve `get`
-# 3-5x slower per request for the first ~15-20 s (bench/results.md, "Warm-up"); a shorter warm-up measures the JIT.
+# 3-5x slower per request for the first ~15-20 s (bench/results.md, item 7); a shorter warm-up measures the JIT.
 warmup=20
 work_dir=""
 pg_bin=""
