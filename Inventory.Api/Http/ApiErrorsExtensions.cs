@@ -39,13 +39,21 @@ internal static class ApiErrorsExtensions
         // System.Text.Json only runs the generated fast path when every resolver of the chain agrees with the options,
         // and the framework's problem-details context (generated without camel case) and its explicit default Encoder do
         // not; a null Encoder is that same default encoder.
+        // Writing a response is streaming serialization, where System.Text.Json runs the fast path for a type only
+        // while none of its responses so far has been over half of DefaultBufferSize: at the default 16 KiB, one
+        // 50-item page (about 9 KB) turned it off for every later page. At 128 KiB it stays on up to 64 KiB, which
+        // holds a 200-item page of ordinary items (about 35 KB).
         builder.Services.PostConfigure<JsonOptions>(options =>
         {
+            options.SerializerOptions.DefaultBufferSize = ResponseBufferSize;
             options.SerializerOptions.Encoder = null;
             options.SerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ApiJsonContext.Default, new DefaultJsonTypeInfoResolver());
         });
         return builder;
     }
+
+    /// <summary>System.Text.Json's buffer size: twice the largest response still written by the generated fast path.</summary>
+    internal const int ResponseBufferSize = 128 * 1024;
 
     /// <summary>
     /// Camel-cases the keys of a validation problem here rather than through the serializer's DictionaryKeyPolicy: that
