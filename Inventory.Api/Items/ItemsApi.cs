@@ -6,6 +6,7 @@ using Inventory.Api.Stock;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using System.Linq.Expressions;
 using Npgsql;
 
@@ -58,13 +59,17 @@ internal static class ItemsApi
         }
 
         var limit = query.Limit ?? PageQuery.DefaultLimit;
-        var rows = IsUnfiltered(query)
-            ? UnfilteredPage(db, sort, after, limit + 1)
-            : FilteredPage(db, query, sort, after).Take(limit + 1).AsAsyncEnumerable();
         var page = new List<ListedItem>(limit + 1);
-        await foreach (var row in rows.WithCancellation(ct))
+        if (IsUnfiltered(query))
         {
-            page.Add(row);
+            await ReadUnfilteredPageAsync(db, sort, after, limit + 1, page, ct);
+        }
+        else
+        {
+            await foreach (var row in FilteredPage(db, query, sort, after).Take(limit + 1).AsAsyncEnumerable().WithCancellation(ct))
+            {
+                page.Add(row);
+            }
         }
         string? next = null;
         if (page.Count > limit)
@@ -116,42 +121,62 @@ internal static class ItemsApi
     }
 
     /// <summary>
-    /// The listing without filters — what a client paging through the catalogue asks for, and the busiest — runs one of
-    /// four compiled queries (sort by SKU or name, first page or after a cursor): the same SQL as
-    /// <see cref="FilteredPage"/> gives, without EF Core's per-call work of walking, hashing and looking up the query.
+    /// The listing without filters — what a client paging through the catalogue asks for, and the busiest — is
+    /// hand-written SQL on the context's connection, for the reasons given at <see cref="LoadAsync"/>: the same rows in
+    /// the same order as <see cref="FilteredPage"/> gives (ItemListingTests compares the two page by page).
     /// </summary>
-    private static IAsyncEnumerable<ListedItem> UnfilteredPage(InventoryDbContext db, string sort, KeysetPosition? after, int take) =>
-        (sort, after) switch
+    private static async Task ReadUnfilteredPageAsync(InventoryDbContext db, string sort, KeysetPosition? after, int take,
+        List<ListedItem> page, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            ("name", null) => FirstPageByName(db, take),
-            ("name", _) => NextPageByName(db, after.Key, after.Id, take),
-            (_, null) => FirstPageBySku(db, take),
-            _ => NextPageBySku(db, after.Key, after.Id, take),
-        };
+            var sql = (sort, after) switch
+            {
+                ("name", null) => FirstPageByNameSql,
+                ("name", _) => NextPageByNameSql,
+                (_, null) => FirstPageBySkuSql,
+                _ => NextPageBySkuSql,
+            };
+            await using var command = SqlCommand(db, sql);
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = take });
+            if (after is not null)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after.Key });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Id });
+            }
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                page.Add(new ListedItem(reader.GetInt64(0), new ItemSummary(reader.GetString(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt32(5),
+                    reader.GetBoolean(6), reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8))));
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
-    // Declared before the compiled queries that use it: static fields initialise in order.
+    // One statement per sort order and page (first, or after a cursor), each prepared once: after a cursor the row
+    // comparison (key, id) > ($2, $3) lets PostgreSQL start the index scan there (bench/results.md, item 1).
+    private static readonly string FirstPageBySkuSql = PageSql("sku_key", afterCursor: false);
+    private static readonly string NextPageBySkuSql = PageSql("sku_key", afterCursor: true);
+    private static readonly string FirstPageByNameSql = PageSql("name", afterCursor: false);
+    private static readonly string NextPageByNameSql = PageSql("name", afterCursor: true);
+
+    private static string PageSql(string key, bool afterCursor) => $"""
+        SELECT i.id, i.sku, i.name, i.category, i.unit, i.reorder_point, i.archived,
+               (SELECT COALESCE(sum(s.quantity), 0)::bigint FROM stock_levels AS s WHERE s.item_id = i.id), i.updated_at
+        FROM items AS i
+        WHERE NOT i.archived{(afterCursor ? $" AND (i.{key}, i.id) > ($2, $3)" : "")}
+        ORDER BY i.{key}, i.id
+        LIMIT $1
+        """;
+
     private static readonly Expression<Func<Item, ListedItem>> Listed = i => new ListedItem(i.Id,
         new ItemSummary(i.Sku, i.Name, i.Category, i.Unit, i.ReorderPoint, i.Archived, i.StockLevels.Sum(s => s.Quantity), i.UpdatedAt));
-
-    private static readonly Func<InventoryDbContext, int, IAsyncEnumerable<ListedItem>> FirstPageBySku =
-        EF.CompileAsyncQuery((InventoryDbContext db, int take) => db.Items.AsNoTracking()
-            .Where(i => !i.Archived)
-            .OrderBy(i => i.SkuKey).ThenBy(i => i.Id).Select(Listed).Take(take));
-
-    private static readonly Func<InventoryDbContext, string, long, int, IAsyncEnumerable<ListedItem>> NextPageBySku =
-        EF.CompileAsyncQuery((InventoryDbContext db, string key, long id, int take) => db.Items.AsNoTracking()
-            .Where(i => !i.Archived && EF.Functions.GreaterThan(ValueTuple.Create(i.SkuKey, i.Id), ValueTuple.Create(key, id)))
-            .OrderBy(i => i.SkuKey).ThenBy(i => i.Id).Select(Listed).Take(take));
-
-    private static readonly Func<InventoryDbContext, int, IAsyncEnumerable<ListedItem>> FirstPageByName =
-        EF.CompileAsyncQuery((InventoryDbContext db, int take) => db.Items.AsNoTracking()
-            .Where(i => !i.Archived)
-            .OrderBy(i => i.Name).ThenBy(i => i.Id).Select(Listed).Take(take));
-
-    private static readonly Func<InventoryDbContext, string, long, int, IAsyncEnumerable<ListedItem>> NextPageByName =
-        EF.CompileAsyncQuery((InventoryDbContext db, string key, long id, int take) => db.Items.AsNoTracking()
-            .Where(i => !i.Archived && EF.Functions.GreaterThan(ValueTuple.Create(i.Name, i.Id), ValueTuple.Create(key, id)))
-            .OrderBy(i => i.Name).ThenBy(i => i.Id).Select(Listed).Take(take));
 
     private sealed record ListedItem(long Id, ItemSummary Summary);
 
@@ -253,42 +278,69 @@ internal static class ItemsApi
     /// location when none does), folded here. On hand is the sum of those rows: quantities are never negative
     /// (<c>ck_stock_levels_quantity</c>), so leaving out the empty ones changes no total.
     /// </summary>
+    /// <remarks>
+    /// The API's busiest read, so it is hand-written SQL on the context's own connection (its pool, its transaction if
+    /// one is open) rather than a LINQ query. Even compiled, an EF Core query binds its shaper and command-resolver
+    /// lambdas again on every execution (<c>DynamicMethod.CreateDelegate</c>), runs its query pipeline and sends named
+    /// parameters that Npgsql rewrites on every command: together about a sixth of the API's CPU per GET
+    /// (bench/results.md, item 14). The columns are those of the <c>InitialCreate</c> migration; every GET test reads
+    /// through here, so a renamed column fails them.
+    /// </remarks>
     private static async Task<(ItemResponse Item, uint Version)?> LoadAsync(InventoryDbContext db, string sku, CancellationToken ct)
     {
-        ItemRow? item = null;
-        var stock = new List<StockAtLocation>();
-        long onHand = 0;
-        await foreach (var row in ItemRowsByKey(db, StockLedger.Key(sku)).WithCancellation(ct))
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            item ??= row;
-            if (row.Location is { } location)
+            await using var command = SqlCommand(db, ItemByKeySql);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StockLedger.Key(sku) });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
             {
-                stock.Add(new StockAtLocation(location, row.Quantity));
-                onHand += row.Quantity;
+                return null;
             }
+
+            var version = reader.GetFieldValue<uint>(0);
+            var (itemSku, name, unit) = (reader.GetString(1), reader.GetString(2), reader.GetString(5));
+            var description = reader.IsDBNull(3) ? null : reader.GetString(3);
+            var category = reader.IsDBNull(4) ? null : reader.GetString(4);
+            var (reorderPoint, archived) = (reader.GetInt32(6), reader.GetBoolean(7));
+            var (createdAt, updatedAt) = (reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9));
+            var stock = new List<StockAtLocation>();
+            long onHand = 0;
+            do
+            {
+                if (!reader.IsDBNull(10))
+                {
+                    var quantity = reader.GetInt64(11);
+                    stock.Add(new StockAtLocation(reader.GetString(10), quantity));
+                    onHand += quantity;
+                }
+            }
+            while (await reader.ReadAsync(ct));
+
+            return (new ItemResponse(itemSku, name, description, category, unit, reorderPoint, archived, onHand, stock,
+                createdAt, updatedAt), version);
         }
-        return item is null ? null : (new ItemResponse(item.Sku, item.Name, item.Description, item.Category, item.Unit,
-            item.ReorderPoint, item.Archived, onHand, stock, item.CreatedAt, item.UpdatedAt), item.Version);
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
-    /// <summary>
-    /// Compiled once: the busiest read skips what EF Core otherwise does on every call — walking the expression tree for
-    /// parameters, hashing it to find the cached query, building its executor (about a tenth of the API's CPU per GET).
-    /// Flat rows, not a nested <c>.ToList()</c> of stock: EF Core's shaper for a projected collection binds new delegates
-    /// (<c>DynamicMethod.CreateDelegate</c>) on every execution, which cost about 7% of the API's CPU per GET.
-    /// </summary>
-    private static readonly Func<InventoryDbContext, string, IAsyncEnumerable<ItemRow>> ItemRowsByKey =
-        EF.CompileAsyncQuery((InventoryDbContext db, string key) =>
-            from i in db.Items.AsNoTracking()
-            where i.SkuKey == key
-            from s in i.StockLevels.Where(s => s.Quantity > 0).DefaultIfEmpty()
-            orderby s.Location.CodeKey
-            select new ItemRow(i.Version, i.Sku, i.Name, i.Description, i.Category, i.Unit, i.ReorderPoint, i.Archived,
-                i.CreatedAt, i.UpdatedAt, s.Location.Code, s == null ? 0 : s.Quantity));
+    /// <summary>A command on the context's connection, opened by the caller, in the context's transaction if it has one.</summary>
+    private static NpgsqlCommand SqlCommand(InventoryDbContext db, string sql) =>
+        new(sql, (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
 
-    /// <summary>An item's fields with one of its stock rows (<see cref="Location"/> null when it holds no stock).</summary>
-    private sealed record ItemRow(uint Version, string Sku, string Name, string? Description, string? Category, string Unit,
-        int ReorderPoint, bool Archived, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Location, long Quantity);
+    /// <summary>Positional (<c>$1</c>), so Npgsql sends it as written; prepared automatically after a few uses.</summary>
+    private const string ItemByKeySql = """
+        SELECT i.xmin, i.sku, i.name, i.description, i.category, i.unit, i.reorder_point, i.archived, i.created_at,
+               i.updated_at, l.code, s.quantity
+        FROM items AS i
+        LEFT JOIN stock_levels AS s ON s.item_id = i.id AND s.quantity > 0
+        LEFT JOIN locations AS l ON l.id = s.location_id
+        WHERE i.sku_key = $1
+        ORDER BY l.code_key
+        """;
 
     private static ProblemHttpResult NotFound(string sku) => Problems.Result(Problems.ItemNotFound, $"No item has SKU '{sku}'.");
 

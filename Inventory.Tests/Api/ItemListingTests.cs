@@ -4,7 +4,7 @@ using static Inventory.Tests.Api.ApiCalls;
 namespace Inventory.Tests.Api;
 
 /// <summary>
-/// The listing without filters, which runs compiled queries of its own, against the filtered one and against the
+/// The listing without filters, which runs SQL written by hand, against the filtered one (EF Core LINQ) and against the
 /// catalogue the test made: this class has a database of its own, so every item listed is one of its items.
 /// </summary>
 public sealed class ItemListingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
