@@ -299,11 +299,11 @@ internal static class ItemsApi
                 return null;
             }
 
-            var version = reader.GetFieldValue<uint>(0);
-            var (itemSku, name, unit) = (reader.GetString(1), reader.GetString(2), reader.GetString(5));
+            // Column by column, in order: the reader then never seeks back in its buffer.
+            var (version, itemSku, name) = (reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2));
             var description = reader.IsDBNull(3) ? null : reader.GetString(3);
             var category = reader.IsDBNull(4) ? null : reader.GetString(4);
-            var (reorderPoint, archived) = (reader.GetInt32(6), reader.GetBoolean(7));
+            var (unit, reorderPoint, archived) = (reader.GetString(5), reader.GetInt32(6), reader.GetBoolean(7));
             var (createdAt, updatedAt) = (reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9));
             var stock = new List<StockAtLocation>();
             long onHand = 0;
@@ -311,8 +311,8 @@ internal static class ItemsApi
             {
                 if (!reader.IsDBNull(10))
                 {
-                    var quantity = reader.GetInt64(11);
-                    stock.Add(new StockAtLocation(reader.GetString(10), quantity));
+                    var (location, quantity) = (reader.GetString(10), reader.GetInt64(11));
+                    stock.Add(new StockAtLocation(location, quantity));
                     onHand += quantity;
                 }
             }
