@@ -571,15 +571,19 @@ json_string_field() {
 # so a stale or mislabelled image cannot pass. Checked from the host against the container's address on the app
 # network (the image has no shell). Sets GATE_FAILURE when it returns 1.
 wait_until_healthy() {
-  local container=$1 tag=$2 started=$SECONDS ip status exit_code code=000 body version commit
+  local container=$1 tag=$2 started=$SECONDS ip status exit_code code=000 body version commit network
   local deadline=$((SECONDS + HEALTH_TIMEOUT))
   GATE_FAILURE=""
+  # Outside the loop, not nested in its process substitution: bash re-parses a nested $(...) when it expands it and
+  # may run a pending signal trap from inside that parse. The trap then fails to parse ("trap: line 2: unexpected
+  # EOF while looking for matching `)'"), and an interrupted deploy ended with status 2 instead of 130 (seen once).
+  network="$(network_name)"
   say "health gate: waiting up to ${HEALTH_TIMEOUT} s for GET /health = 200 and GET /version = $tag"
   while true; do
     status=gone exit_code="?" ip=""
     # One inspect per poll: its state, and its address on the app network (empty until it has one).
     read -r status exit_code ip < <(docker container inspect --format \
-      "{{.State.Status}} {{.State.ExitCode}} {{with index .NetworkSettings.Networks \"$(network_name)\"}}{{.IPAddress}}{{end}}" \
+      "{{.State.Status}} {{.State.ExitCode}} {{with index .NetworkSettings.Networks \"$network\"}}{{.IPAddress}}{{end}}" \
       "$container") || true
     if [[ "$status" != running ]]; then
       GATE_FAILURE="the candidate $container stopped at start-up with exit code $exit_code (status $status)"
