@@ -23,11 +23,7 @@ public sealed class JsonSerializationTests
     [Fact]
     public void Every_generated_response_type_is_written_by_its_generated_fast_path()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.AddApiErrors();
-        using var services = builder.Services.BuildServiceProvider();
-        var options = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        options.MakeReadOnly();
+        var options = ApiSerializerOptions();
         // Internal to System.Text.Json, so read by name; a rename fails here rather than passing unnoticed.
         var fastPath = typeof(JsonTypeInfo).GetProperty("CanUseSerializeHandler", BindingFlags.Instance | BindingFlags.NonPublic);
         Assert.NotNull(fastPath);
@@ -48,11 +44,7 @@ public sealed class JsonSerializationTests
     [Fact]
     public async Task A_full_page_of_ordinary_items_streamed_as_a_response_keeps_the_generated_fast_path()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.AddApiErrors();
-        using var services = builder.Services.BuildServiceProvider();
-        var options = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        options.MakeReadOnly();
+        var options = ApiSerializerOptions();
         var info = (JsonTypeInfo<ItemPage>)options.GetTypeInfo(typeof(ItemPage));
         // Internal to System.Text.Json: 1 once ten streamed responses were small enough for the fast path, 2 once one
         // was not (then never again for this type).
@@ -77,5 +69,16 @@ public sealed class JsonSerializationTests
 
         Assert.InRange(written, 30_000, ApiErrorsExtensions.ResponseBufferSize / 2);
         Assert.Equal(1, (int)state.GetValue(info)!);
+    }
+
+    /// <summary>The serializer options the API writes its responses with, as <c>AddApiErrors</c> configures them.</summary>
+    private static JsonSerializerOptions ApiSerializerOptions()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddApiErrors();
+        using var services = builder.Services.BuildServiceProvider();
+        var options = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        options.MakeReadOnly();
+        return options;
     }
 }
