@@ -15,8 +15,9 @@ internal static class ApiKeyAuthExtensions
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ApiPolicies.Read, p => p.RequireRole(ApiRoles.Reader, ApiRoles.Operator, ApiRoles.Admin))
-            .AddPolicy(ApiPolicies.MoveStock, p => p.RequireRole(ApiRoles.Operator, ApiRoles.Admin))
+            // One role per policy: a key's principal carries every role its own includes (ApiRoles.Including).
+            .AddPolicy(ApiPolicies.Read, p => p.RequireRole(ApiRoles.Reader))
+            .AddPolicy(ApiPolicies.MoveStock, p => p.RequireRole(ApiRoles.Operator))
             .AddPolicy(ApiPolicies.ManageCatalogue, p => p.RequireRole(ApiRoles.Admin));
         return builder;
     }

@@ -36,10 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)],
-            SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(key.Principal, SchemeName)));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -62,8 +59,30 @@ internal sealed class ApiKeyAuthenticationHandler(
         await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = Problems.Details(kind, detail) });
 }
 
-/// <summary>A configured key, ready to compare: its name, role and SHA-256 bytes.</summary>
-internal sealed record ApiKey(string Name, string Role, byte[] Sha256);
+/// <summary>
+/// A configured key, ready to compare: its SHA-256 bytes and the principal a request presenting it is given — its name,
+/// and a role claim for its own role and every role it includes (<see cref="ApiRoles.Including"/>), so each policy asks
+/// for one role. Built once, at start-up, and shared by every request with that key; nothing in the API changes a
+/// principal once authenticated.
+/// </summary>
+internal sealed class ApiKey
+{
+    public ApiKey(string name, string role, byte[] sha256)
+    {
+        Sha256 = sha256;
+        var identity = new ClaimsIdentity(ApiKeyAuthenticationHandler.SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.Name, name));
+        foreach (var included in ApiRoles.Including(role))
+        {
+            identity.AddClaim(new Claim(ClaimTypes.Role, included));
+        }
+        Principal = new ClaimsPrincipal(identity);
+    }
+
+    public byte[] Sha256 { get; }
+
+    public ClaimsPrincipal Principal { get; }
+}
 
 /// <summary>The validated <see cref="ApiKeyOptions"/>, decoded once.</summary>
 internal sealed class ConfiguredApiKeys(IOptions<ApiKeyOptions> options)

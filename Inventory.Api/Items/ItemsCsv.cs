@@ -34,7 +34,6 @@ internal static class ItemsCsv
     {
         items.MapGet("/export", Export).WithName("ExportItemsCsv")
             .WithSummary("Export active items as CSV (streamed)")
-            .RequireAuthorization(ApiPolicies.Read)
             .Produces<string>(StatusCodes.Status200OK, ContentType);
         items.MapPost("/import", Import).WithName("ImportItemsCsv")
             .WithSummary("Create or update items from CSV, all or nothing")

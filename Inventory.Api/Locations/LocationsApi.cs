@@ -30,11 +30,9 @@ internal static class LocationsApi
     {
         var locations = api.MapGroup("/locations").WithTags("Locations");
         locations.MapGet("", ListLocations).WithName("ListLocations")
-            .WithSummary("All locations, by code")
-            .RequireAuthorization(ApiPolicies.Read);
+            .WithSummary("All locations, by code");
         locations.MapGet("/{code}", GetLocation).WithName("GetLocation")
             .WithSummary("A location with the stock it holds")
-            .RequireAuthorization(ApiPolicies.Read)
             .ProducesProblem(StatusCodes.Status404NotFound);
         locations.MapPost("", CreateLocation).WithName("CreateLocation")
             .WithSummary("Create a location (warehouse or bin)")
