@@ -24,6 +24,9 @@ internal static class ItemsApi
             .WithSummary("List items, filtered, with keyset paging");
         items.MapGet("/{sku}", GetItem).WithName("GetItem")
             .WithSummary("An item with its stock per location; ETag header")
+            // Nothing to validate (a route string); without this, the HttpContext parameter alone makes the validation
+            // filter wrap every GET, at an allocation-heavy few percent of its CPU.
+            .DisableValidation()
             .ProducesProblem(StatusCodes.Status404NotFound);
         items.MapPost("", CreateItem).WithName("CreateItem")
             .WithSummary("Create an item")
