@@ -66,18 +66,21 @@ internal static class ApiRateLimiting
 /// </summary>
 internal sealed class PerApiKeyBucket(IOptions<ApiRateLimitOptions> options) : IRateLimiterPolicy<string>
 {
-    private readonly Func<string, TokenBucketRateLimiterOptions> _newBucket = _ => new TokenBucketRateLimiterOptions
+    // One delegate for every request (RateLimitPartition.GetTokenBucketLimiter wraps its factory in a new one each time).
+    // No timer per bucket: the partitioned limiter replenishes all of its buckets from its own timer, as
+    // GetTokenBucketLimiter arranges.
+    private readonly Func<string, RateLimiter> _newBucket = _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
     {
         TokenLimit = options.Value.TokenLimit,
         TokensPerPeriod = options.Value.TokensPerPeriod,
         ReplenishmentPeriod = options.Value.ReplenishmentPeriod,
         QueueLimit = 0,
-        AutoReplenishment = true,
-    };
+        AutoReplenishment = false,
+    });
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
 
     // Runs after authorization, so every request here carries a known key's name.
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.GetTokenBucketLimiter(httpContext.User.Identity?.Name ?? "", _newBucket);
+        RateLimitPartition.Get(httpContext.User.Identity?.Name ?? "", _newBucket);
 }

@@ -156,4 +156,35 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
         using var health = await reader.GetAsync("/health", Ct);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
+
+    [Fact]
+    public async Task A_key_over_its_rate_limit_is_served_again_once_its_bucket_refills()
+    {
+        await using var api = new ApiFactory(await postgres.CreateDatabaseAsync("ratelimitrefill"), new Dictionary<string, string?>
+        {
+            ["RateLimiting:TokenLimit"] = "2",
+            ["RateLimiting:TokensPerPeriod"] = "2",
+            ["RateLimiting:ReplenishmentPeriod"] = "00:00:00.500",
+        });
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+        using var reader = api.CreateClient(TestApiKeys.Reader);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await reader.GetAsync("/api/locations", Ct);
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+
+        // Refilled within a few periods (the limiter replenishes its buckets on its own timer); 10 s is far beyond that.
+        var served = false;
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !served && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(100, Ct);
+            using var response = await reader.GetAsync("/api/locations", Ct);
+            served = response.StatusCode == HttpStatusCode.OK;
+        }
+        Assert.True(served, "the key was still refused 10 s after its bucket should have refilled");
+    }
 }
