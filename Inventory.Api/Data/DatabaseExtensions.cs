@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Inventory.Api.Data;
@@ -9,19 +10,28 @@ internal static class DatabaseExtensions
 
     public static IHostApplicationBuilder AddInventoryDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<InventoryDbContext>(ConnectionName, settings =>
-            // No retrying execution strategy: a request (or a /health probe) must fail in moments, not after
-            // a minute of hidden retries; start-up has its own backoff (DatabaseMigrator) and the stock ledger
-            // runs explicit transactions, which a retrying strategy would refuse.
-            // Aspire's own health check is replaced by DatabaseReadyHealthCheck, which also waits for the
-            // migrations and cannot hang on a frozen server.
-            {
-                settings.DisableRetry = true;
-                settings.DisableHealthChecks = true;
-                // Npgsql's activities and metrics, like the rest of the telemetry, only when an exporter reads them.
-                settings.DisableTracing = settings.DisableMetrics = !builder.IsOtlpExporterConfigured();
-                settings.ConnectionString = WithPoolDefaults(settings.ConnectionString);
-            });
+        // One pool, registered as an NpgsqlDataSource: EF Core runs on it, and so do the reads that skip EF Core (the item
+        // GET), which then need no DbContext at all. Npgsql's activities and metrics, like the rest of the telemetry, only
+        // when an exporter reads them; Aspire's own health checks are replaced by DatabaseReadyHealthCheck, which also
+        // waits for the migrations and cannot hang on a frozen server.
+        var telemetryOff = !builder.IsOtlpExporterConfigured();
+        builder.AddNpgsqlDataSource(ConnectionName, settings =>
+        {
+            settings.DisableHealthChecks = true;
+            settings.DisableTracing = settings.DisableMetrics = telemetryOff;
+            settings.ConnectionString = WithPoolDefaults(settings.ConnectionString);
+        });
+        builder.Services.AddDbContextPool<InventoryDbContext>((services, options) =>
+            options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
+        builder.EnrichNpgsqlDbContext<InventoryDbContext>(settings =>
+        {
+            // No retrying execution strategy: a request (or a /health probe) must fail in moments, not after a minute of
+            // hidden retries; start-up has its own backoff (DatabaseMigrator) and the stock ledger runs explicit
+            // transactions, which a retrying strategy would refuse.
+            settings.DisableRetry = true;
+            settings.DisableHealthChecks = true;
+            settings.DisableTracing = settings.DisableMetrics = telemetryOff;
+        });
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DatabaseReadiness>();

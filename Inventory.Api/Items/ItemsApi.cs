@@ -182,9 +182,11 @@ internal static class ItemsApi
     private sealed record ListedItem(long Id, ItemSummary Summary);
 
     public static async Task<Results<Ok<ItemResponse>, ProblemHttpResult>> GetItem(
-        string sku, InventoryDbContext db, HttpContext http, CancellationToken ct)
+        string sku, NpgsqlDataSource database, HttpContext http, CancellationToken ct)
     {
-        var found = await LoadAsync(db, sku, ct);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(ItemByKeySql, connection);
+        var found = await ReadItemAsync(command, sku, ct);
         if (found is null)
         {
             return NotFound(sku);
@@ -280,8 +282,10 @@ internal static class ItemsApi
     /// (<c>ck_stock_levels_quantity</c>), so leaving out the empty ones changes no total.
     /// </summary>
     /// <remarks>
-    /// The API's busiest read, so it is hand-written SQL on the context's own connection (its pool, its transaction if
-    /// one is open) rather than a LINQ query. Even compiled, an EF Core query binds its shaper and command-resolver
+    /// The API's busiest read, so it is hand-written SQL rather than a LINQ query. The GET runs it straight on the pool
+    /// (the <see cref="NpgsqlDataSource"/> EF Core also runs on), with no DbContext: leasing a pooled context and opening
+    /// its connection through EF Core cost about a sixth of the CPU per GET (bench/results.md, item 15). An update reads
+    /// the item back here, on the context's connection and in its transaction. Even compiled, an EF Core query binds its shaper and command-resolver
     /// lambdas again on every execution (<c>DynamicMethod.CreateDelegate</c>), runs its query pipeline and sends named
     /// parameters that Npgsql rewrites on every command: together about a sixth of the API's CPU per GET
     /// (bench/results.md, item 14). The columns are those of the <c>InitialCreate</c> migration; every GET test reads
@@ -293,39 +297,45 @@ internal static class ItemsApi
         try
         {
             await using var command = SqlCommand(db, ItemByKeySql);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StockLedger.Key(sku) });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                return null;
-            }
-
-            // Column by column, in order: the reader then never seeks back in its buffer.
-            var (version, itemSku, name) = (reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2));
-            var description = reader.IsDBNull(3) ? null : reader.GetString(3);
-            var category = reader.IsDBNull(4) ? null : reader.GetString(4);
-            var (unit, reorderPoint, archived) = (reader.GetString(5), reader.GetInt32(6), reader.GetBoolean(7));
-            var (createdAt, updatedAt) = (reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9));
-            var stock = new List<StockAtLocation>();
-            long onHand = 0;
-            do
-            {
-                if (!reader.IsDBNull(10))
-                {
-                    var (location, quantity) = (reader.GetString(10), reader.GetInt64(11));
-                    stock.Add(new StockAtLocation(location, quantity));
-                    onHand += quantity;
-                }
-            }
-            while (await reader.ReadAsync(ct));
-
-            return (new ItemResponse(itemSku, name, description, category, unit, reorderPoint, archived, onHand, stock,
-                createdAt, updatedAt), version);
+            return await ReadItemAsync(command, sku, ct);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>Runs <see cref="ItemByKeySql"/> for <paramref name="sku"/> on <paramref name="command"/>'s open connection.</summary>
+    private static async Task<(ItemResponse Item, uint Version)?> ReadItemAsync(NpgsqlCommand command, string sku, CancellationToken ct)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StockLedger.Key(sku) });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        // Column by column, in order: the reader then never seeks back in its buffer.
+        var (version, itemSku, name) = (reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2));
+        var description = reader.IsDBNull(3) ? null : reader.GetString(3);
+        var category = reader.IsDBNull(4) ? null : reader.GetString(4);
+        var (unit, reorderPoint, archived) = (reader.GetString(5), reader.GetInt32(6), reader.GetBoolean(7));
+        var (createdAt, updatedAt) = (reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9));
+        var stock = new List<StockAtLocation>();
+        long onHand = 0;
+        do
+        {
+            if (!reader.IsDBNull(10))
+            {
+                var (location, quantity) = (reader.GetString(10), reader.GetInt64(11));
+                stock.Add(new StockAtLocation(location, quantity));
+                onHand += quantity;
+            }
+        }
+        while (await reader.ReadAsync(ct));
+
+        return (new ItemResponse(itemSku, name, description, category, unit, reorderPoint, archived, onHand, stock,
+            createdAt, updatedAt), version);
     }
 
     /// <summary>A command on the context's connection, opened by the caller, in the context's transaction if it has one.</summary>

@@ -120,4 +120,27 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         return (await db.Items.CountAsync(Ct), await db.StockMovements.CountAsync(Ct));
     }
+
+    [Fact]
+    public async Task Database_commands_are_not_logged_one_by_one()
+    {
+        // Npgsql logs every command it runs (its SQL and duration) at Information, EF Core likewise: at thousands of
+        // requests a second that would be most of the API's work, and noise in every log. Only their warnings and errors.
+        var logs = new CapturedLogs();
+        await using var api = new ApiFactory(await postgres.CreateDatabaseAsync("commandlogs"), logs: logs);
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+        using var admin = api.CreateClient(TestApiKeys.Admin);
+        var sku = ApiFixture.Unique("LOGS");
+        await admin.CreateItemAsync(sku);
+
+        using var read = await admin.GetAsync($"/api/items/{sku}", Ct);
+        using var list = await admin.GetAsync("/api/items", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        string[] chatty = ["Trace", "Debug", "Information"];
+        Assert.DoesNotContain(logs.Lines, l => chatty.Any(level =>
+            l.StartsWith($"{level} Npgsql", StringComparison.Ordinal) ||
+            l.StartsWith($"{level} Microsoft.EntityFrameworkCore.Database.Command", StringComparison.Ordinal)));
+    }
 }
