@@ -282,14 +282,14 @@ internal static class ItemsApi
     /// (<c>ck_stock_levels_quantity</c>), so leaving out the empty ones changes no total.
     /// </summary>
     /// <remarks>
-    /// The API's busiest read, so it is hand-written SQL rather than a LINQ query. The GET runs it straight on the pool
-    /// (the <see cref="NpgsqlDataSource"/> EF Core also runs on), with no DbContext: leasing a pooled context and opening
-    /// its connection through EF Core cost about a sixth of the CPU per GET (bench/results.md, item 15). An update reads
-    /// the item back here, on the context's connection and in its transaction. Even compiled, an EF Core query binds its shaper and command-resolver
-    /// lambdas again on every execution (<c>DynamicMethod.CreateDelegate</c>), runs its query pipeline and sends named
-    /// parameters that Npgsql rewrites on every command: together about a sixth of the API's CPU per GET
-    /// (bench/results.md, item 14). The columns are those of the <c>InitialCreate</c> migration; every GET test reads
-    /// through here, so a renamed column fails them.
+    /// The API's busiest read, so it is hand-written SQL rather than a LINQ query: even compiled, an EF Core query binds
+    /// its shaper and command-resolver lambdas again on every execution (<c>DynamicMethod.CreateDelegate</c>), runs its
+    /// query pipeline and sends named parameters that Npgsql rewrites on every command, together about a sixth of the
+    /// API's CPU per GET (bench/results.md, item 14). The GET runs it straight on the pool (the
+    /// <see cref="NpgsqlDataSource"/> EF Core also runs on), with no DbContext, whose lease and connection handling cost
+    /// another 7% (item 16); an update reads the item back here, on the context's connection and in its transaction.
+    /// The columns are those of the <c>InitialCreate</c> migration; every GET test reads through here, so a renamed
+    /// column fails them.
     /// </remarks>
     private static async Task<(ItemResponse Item, uint Version)?> LoadAsync(InventoryDbContext db, string sku, CancellationToken ct)
     {

@@ -127,13 +127,7 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
     [Fact]
     public async Task A_key_over_its_rate_limit_gets_429_with_retry_after_while_other_keys_go_on()
     {
-        await using var api = new ApiFactory(await postgres.CreateDatabaseAsync("ratelimit"), new Dictionary<string, string?>
-        {
-            ["RateLimiting:TokenLimit"] = "5",
-            ["RateLimiting:TokensPerPeriod"] = "1",
-            ["RateLimiting:ReplenishmentPeriod"] = "00:01:00",
-        });
-        await api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+        await using var api = await StartRateLimitedAsync("ratelimit", tokenLimit: 5, tokensPerPeriod: 1, period: "00:01:00");
         using var reader = api.CreateClient(TestApiKeys.Reader);
         using var admin = api.CreateClient(TestApiKeys.Admin);
 
@@ -160,13 +154,7 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
     [Fact]
     public async Task A_key_over_its_rate_limit_is_served_again_once_its_bucket_refills()
     {
-        await using var api = new ApiFactory(await postgres.CreateDatabaseAsync("ratelimitrefill"), new Dictionary<string, string?>
-        {
-            ["RateLimiting:TokenLimit"] = "2",
-            ["RateLimiting:TokensPerPeriod"] = "2",
-            ["RateLimiting:ReplenishmentPeriod"] = "00:00:00.500",
-        });
-        await api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+        await using var api = await StartRateLimitedAsync("ratelimitrefill", tokenLimit: 2, tokensPerPeriod: 2, period: "00:00:00.500");
         using var reader = api.CreateClient(TestApiKeys.Reader);
 
         var statuses = new List<HttpStatusCode>();
@@ -186,5 +174,26 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
             served = response.StatusCode == HttpStatusCode.OK;
         }
         Assert.True(served, "the key was still refused 10 s after its bucket should have refilled");
+    }
+
+    /// <summary>An API on a database of its own, with these token-bucket settings, answering /health.</summary>
+    private async Task<ApiFactory> StartRateLimitedAsync(string database, int tokenLimit, int tokensPerPeriod, string period)
+    {
+        var api = new ApiFactory(await postgres.CreateDatabaseAsync(database), new Dictionary<string, string?>
+        {
+            ["RateLimiting:TokenLimit"] = tokenLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RateLimiting:TokensPerPeriod"] = tokensPerPeriod.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RateLimiting:ReplenishmentPeriod"] = period,
+        });
+        try
+        {
+            await api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+            return api;
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
     }
 }
