@@ -12,7 +12,13 @@ internal static class ApiKeyAuthExtensions
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
         builder.Services.AddSingleton<ConfiguredApiKeys>();
 
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        // Not AddAuthentication(): it also registers ASP.NET Core Data Protection, whose hosted service makes a key ring at
+        // every start (in the read-only container an ephemeral one, with three warnings in the log) for cookies and tokens
+        // this API never issues. An API key needs only the authentication core, the URL encoder the handler takes, and
+        // the scheme.
+        builder.Services.AddAuthenticationCore(options => options.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName);
+        builder.Services.AddWebEncoders();
+        new AuthenticationBuilder(builder.Services)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             // One role per policy: a key's principal carries every role its own includes (ApiRoles.Including).

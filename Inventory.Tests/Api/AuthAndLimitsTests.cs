@@ -1,5 +1,8 @@
 using System.Net.Http.Json;
 using Inventory.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
@@ -99,6 +102,15 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
         using var response = await fixture.Anonymous.GetAsync(path, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public void No_data_protection_key_ring_is_made_for_an_api_that_issues_no_cookies_or_tokens()
+    {
+        // AddAuthentication() would register Data Protection, whose hosted service makes a key ring at every start.
+        Assert.Null(fixture.Api.Services.GetService<IDataProtectionProvider>());
+        Assert.DoesNotContain(fixture.Api.Services.GetServices<IHostedService>(),
+            service => service.GetType().Namespace?.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true);
     }
 
     [Fact]
