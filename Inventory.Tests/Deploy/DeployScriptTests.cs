@@ -137,15 +137,15 @@ public sealed partial class DeployScriptTests
             .Select(line => SettingLine().Match(line))
             .Where(m => m.Success)
             .ToDictionary(m => m.Groups["key"].Value, m => m.Groups["value"].Value);
-        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "README.md"), TestContext.Current.CancellationToken);
-        var section = readme[readme.IndexOf("\n## Deploy", StringComparison.Ordinal)..];
+        var readme = await File.ReadAllTextAsync(Script("README.md"), TestContext.Current.CancellationToken);
+        var section = readme[readme.IndexOf("\n## Settings", StringComparison.Ordinal)..];
         section = section[..(section.IndexOf("\n## ", 5, StringComparison.Ordinal) is var end and > 0 ? end : section.Length)];
 
         Assert.NotEmpty(defaults);
         foreach (var (key, value) in defaults)
         {
             var row = section.Split('\n').FirstOrDefault(l => l.StartsWith($"| `{key}` |", StringComparison.Ordinal));
-            Assert.True(row is not null, $"README's Deploy section has no row for {key}");
+            Assert.True(row is not null, $"deploy/README.md's Settings section has no row for {key}");
             Assert.Contains(value.Length == 0 ? "| — |" : $"| `{value}` |", row, StringComparison.Ordinal);
         }
     }

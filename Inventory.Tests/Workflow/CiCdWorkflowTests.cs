@@ -237,7 +237,7 @@ public sealed class CiCdWorkflowTests
     private static int IndexOf(IReadOnlyList<YamlMappingNode> steps, YamlMappingNode step) =>
         steps.Select((s, i) => (s, i)).Single(p => ReferenceEquals(p.s, step)).i;
 
-    /// <summary>The environment of deploy/remote.sh, as agreed with the deploy scripts (README "CI/CD").</summary>
+    /// <summary>The environment of deploy/remote.sh, as agreed with the deploy scripts (.github/workflows/README.md).</summary>
     internal static void AssertRunnerSideScriptEnvironment(IReadOnlyDictionary<string, string> env)
     {
         foreach (var secret in DeploySecrets)

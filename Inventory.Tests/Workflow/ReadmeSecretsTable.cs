@@ -3,22 +3,23 @@ using Inventory.Tests.Infrastructure;
 namespace Inventory.Tests.Workflow;
 
 /// <summary>
-/// The secrets table of README.md's <c>## CI/CD</c> section: the Markdown table whose first header cell is
-/// "secret"; each row's first cell names one secret (in backticks).
+/// The secrets table of .github/workflows/README.md's <c>## Secrets</c> section: the Markdown table whose first
+/// header cell is "secret"; each row's first cell names one secret (in backticks).
 /// </summary>
 public static class ReadmeSecretsTable
 {
-    public const string Section = "## CI/CD";
+    public const string Section = "## Secrets";
+    private const string Readme = ".github/workflows/README.md";
 
     public static IReadOnlyList<string> SecretNames()
     {
-        var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, Readme));
         var start = Array.FindIndex(lines, l => l.Trim() == Section);
-        Assert.True(start >= 0, $"README.md has no '{Section}' section");
+        Assert.True(start >= 0, $"{Readme} has no '{Section}' section");
         var section = lines.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).ToList();
 
         var header = section.FindIndex(l => Cells(l) is [var first, ..] && first.Equals("secret", StringComparison.OrdinalIgnoreCase));
-        Assert.True(header >= 0, $"README.md's '{Section}' section has no table whose first column is 'secret'");
+        Assert.True(header >= 0, $"{Readme}'s '{Section}' section has no table whose first column is 'secret'");
         return [.. section
             .Skip(header + 2) // the header and its |---| separator
             .TakeWhile(l => l.TrimStart().StartsWith('|'))
