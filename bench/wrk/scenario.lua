@@ -102,7 +102,8 @@ function done(summary, latency, requests)
   local errors = summary.errors
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    "BENCH requests=%d seconds=%.3f rps=%.1f p50_ms=%.2f p99_ms=%.2f sent=%d answered=%d socket_errors=%d statuses=%s\n",
+    "BENCH requests=%d seconds=%.3f rps=%.1f p50_ms=%.2f p99_ms=%.2f sent=%d answered=%d socket_errors=%d"
+      .. " statuses=%s\n",
     summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     sent_total, answered_total, errors.connect + errors.read + errors.write + errors.timeout, table.concat(parts, ",")))
 end
