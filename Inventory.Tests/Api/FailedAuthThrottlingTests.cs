@@ -103,6 +103,24 @@ public sealed class FailedAuthThrottlingTests(PostgresServer postgres)
         Assert.True(Interlocked.Read(ref counted) >= 2, $"counted {counted} failures");
     }
 
+    [Fact]
+    public async Task A_bad_limit_or_proxy_setting_stops_the_start_naming_it()
+    {
+        var explained = await InvalidSettings.ExplanationAsync(postgres, new Dictionary<string, string?>
+        {
+            ["AuthThrottling:FailuresPerMinute"] = "0",
+            ["ForwardedHeaders:KnownProxies:0"] = "nginx",
+            ["ForwardedHeaders:KnownNetworks:0"] = "172.18.0.0",
+        });
+
+        string[] named = ["AuthThrottling:FailuresPerMinute", "ForwardedHeaders:KnownProxies:0",
+            "ForwardedHeaders:KnownNetworks:0"];
+        foreach (var setting in named)
+        {
+            Assert.Contains(setting, explained, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The API with 3 failed attempts a minute per address, <see cref="Proxy"/> as its proxy, and the
     /// test's choice of client address (header <c>X-Test-Remote</c>, as a connection would give it).</summary>
     private async Task<WebApplicationFactoryOfApi> StartAsync(string database, CapturedLogs logs)
