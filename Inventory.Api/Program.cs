@@ -20,6 +20,7 @@ builder.AddDevelopmentSeeding();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();

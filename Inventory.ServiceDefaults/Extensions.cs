@@ -47,11 +47,13 @@ public static class ServiceDefaultsExtensions
         !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>
-    /// Logs, traces and metrics over OTLP when <see cref="IsOtlpExporterConfigured"/>; otherwise none of them is collected:
-    /// an activity per request and per database command, and a measurement per instrument, that no exporter reads cost
-    /// about 5% of the API's CPU per request and show nowhere.
+    /// Logs, traces and metrics over OTLP when <see cref="IsOtlpExporterConfigured"/>; otherwise none of them is
+    /// collected: an activity per request and per database command, and a measurement per instrument, that no
+    /// exporter reads cost about 5% of the API's CPU per request and show nowhere. The metrics include the API's own
+    /// meter, named after the application (<c>Inventory.Api</c>).
     /// </summary>
-    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         if (!builder.IsOtlpExporterConfigured())
         {
@@ -66,6 +68,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
+                .AddMeter(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation())
@@ -80,7 +83,8 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inventory.Api.Data;
 using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Auth;
@@ -19,7 +20,9 @@ public sealed class ApiKeyEntry
     /// <summary>Who the key belongs to; recorded as the <c>actor</c> of the movements it makes.</summary>
     public string? Name { get; set; }
 
-    /// <summary><see cref="ApiRoles.Reader"/>, <see cref="ApiRoles.Operator"/> or <see cref="ApiRoles.Admin"/>.</summary>
+    /// <summary>
+    /// <see cref="ApiRoles.Reader"/>, <see cref="ApiRoles.Operator"/> or <see cref="ApiRoles.Admin"/>.
+    /// </summary>
     public string? Role { get; set; }
 
     /// <summary>Lower-case hex SHA-256 of the key's UTF-8 bytes (<c>printf %s "$KEY" | sha256sum</c>).</summary>
@@ -34,7 +37,8 @@ internal sealed class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>
         if (options.ApiKeys.Count == 0)
         {
             return ValidateOptionsResult.Fail(
-                "Auth:ApiKeys is empty: configure at least one API key as Auth__ApiKeys__0__Name, Auth__ApiKeys__0__Role " +
+                "Auth:ApiKeys is empty: configure at least one API key as Auth__ApiKeys__0__Name, " +
+                "Auth__ApiKeys__0__Role " +
                 "(Reader, Operator or Admin) and Auth__ApiKeys__0__Sha256 (lower-case hex SHA-256 of the key).");
         }
 
@@ -49,9 +53,16 @@ internal sealed class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>
             {
                 failures.Add($"{prefix}:Name is required.");
             }
+            else if (entry.Name.Length > Limits.NameLength || entry.Name.Any(char.IsControl))
+            {
+                // The name is the ledger's actor: one the column cannot hold would fail every stock movement.
+                failures.Add($"{prefix}:Name must be at most {Limits.NameLength} characters, none of them a " +
+                    "control character (it is recorded as the actor of the key's stock movements).");
+            }
             else if (!names.Add(entry.Name))
             {
-                failures.Add($"{prefix}:Name '{entry.Name}' is used by another key.");
+                failures.Add(
+                    $"{prefix}:Name '{entry.Name}' is used by another key (names are compared ignoring case).");
             }
             if (!ApiRoles.IsKnown(entry.Role))
             {
@@ -59,7 +70,8 @@ internal sealed class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>
             }
             if (!IsSha256Hex(entry.Sha256))
             {
-                failures.Add($"{prefix}:Sha256 must be 64 lower-case hex characters (the SHA-256 of the key, not the key).");
+                failures.Add(
+                    $"{prefix}:Sha256 must be 64 lower-case hex characters (the SHA-256 of the key, not the key).");
             }
             else if (!hashes.Add(entry.Sha256!))
             {

@@ -1,6 +1,8 @@
 namespace Inventory.Api.Auth;
 
-/// <summary>Roles, each including the ones before it: Reader reads, Operator also moves stock, Admin also edits the catalogue.</summary>
+/// <summary>
+/// Roles, each including the ones before it: Reader reads, Operator also moves stock, Admin also edits the catalogue.
+/// </summary>
 public static class ApiRoles
 {
     public const string Reader = "Reader";

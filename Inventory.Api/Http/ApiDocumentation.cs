@@ -1,20 +1,29 @@
 using Inventory.Api.Auth;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace Inventory.Api.Http;
 
-/// <summary>OpenAPI at <c>/openapi/v1.json</c> and the Scalar UI at <c>/scalar</c>, both without a key.</summary>
+/// <summary>
+/// OpenAPI at <c>/openapi/v1.json</c> and the Scalar UI at <c>/scalar</c>, both without a key, where
+/// <see cref="ApiDocumentationOptions"/> makes them public.
+/// </summary>
 internal static class ApiDocumentation
 {
     private const string SecuritySchemeName = ApiKeyAuthenticationHandler.SchemeName;
 
     public static IHostApplicationBuilder AddApiDocumentation(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<ApiDocumentationOptions>()
+            .Bind(builder.Configuration.GetSection(ApiDocumentationOptions.Section));
         builder.Services.AddOpenApi(options =>
         {
             options.AddDocumentTransformer((document, _, _) =>
             {
+                // Relative, as the spec's default: the document is built once, so the first request's Host header
+                // must not become every reader's server.
+                document.Servers = [new OpenApiServer { Url = "/" }];
                 document.Info.Title = "Inventory API";
                 document.Info.Description =
                     "Items, locations and an append-only stock ledger. Every /api route needs an X-Api-Key header " +
@@ -83,12 +92,22 @@ internal static class ApiDocumentation
     private static void AddHeader(OpenApiResponse response, string name, string description)
     {
         response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-        response.Headers[name] = new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+        response.Headers[name] = new OpenApiHeader
+        {
+            Description = description,
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        };
     }
 
     public static WebApplication MapApiDocumentation(this WebApplication app)
     {
-        app.MapOpenApi();
+        if (!app.Services.GetRequiredService<IOptions<ApiDocumentationOptions>>().Value.IsPublicIn(app.Environment))
+        {
+            return app;
+        }
+        var builtOnce = new BuiltOnceDocument();
+        app.Lifetime.ApplicationStopped.Register(builtOnce.Dispose);
+        app.MapOpenApi().AddEndpointFilter(builtOnce);
         app.MapScalarApiReference(options => options.WithTitle("Inventory API"));
         return app;
     }

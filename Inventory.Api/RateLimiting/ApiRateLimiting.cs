@@ -9,7 +9,8 @@ namespace Inventory.Api.RateLimiting;
 
 /// <summary>
 /// Per-API-key token bucket (section <c>RateLimiting</c>, env <c>RateLimiting__TokenLimit</c>…): a key may burst
-/// <see cref="TokenLimit"/> requests and is refilled <see cref="TokensPerPeriod"/> tokens every <see cref="ReplenishmentPeriod"/>.
+/// <see cref="TokenLimit"/> requests and is refilled <see cref="TokensPerPeriod"/> tokens every
+/// <see cref="ReplenishmentPeriod"/>.
 /// </summary>
 public sealed class ApiRateLimitOptions
 {
@@ -21,7 +22,8 @@ public sealed class ApiRateLimitOptions
     [Range(1, 1_000_000, ErrorMessage = "RateLimiting:TokensPerPeriod must be between {1} and {2}.")]
     public int TokensPerPeriod { get; set; } = 500;
 
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "RateLimiting:ReplenishmentPeriod must be between {1} and {2}.")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00",
+        ErrorMessage = "RateLimiting:ReplenishmentPeriod must be between {1} and {2}.")]
     public TimeSpan ReplenishmentPeriod { get; set; } = TimeSpan.FromSeconds(1);
 }
 
@@ -66,17 +68,18 @@ internal static class ApiRateLimiting
 /// </summary>
 internal sealed class PerApiKeyBucket(IOptions<ApiRateLimitOptions> options) : IRateLimiterPolicy<string>
 {
-    // One delegate for every request (RateLimitPartition.GetTokenBucketLimiter wraps its factory in a new one each time).
-    // No timer per bucket: the partitioned limiter replenishes all of its buckets from its own timer, as
+    // One delegate for every request (RateLimitPartition.GetTokenBucketLimiter wraps its factory in a new one
+    // each time). No timer per bucket: the partitioned limiter replenishes all of its buckets from its own timer, as
     // GetTokenBucketLimiter arranges.
-    private readonly Func<string, RateLimiter> _newBucket = _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = options.Value.TokenLimit,
-        TokensPerPeriod = options.Value.TokensPerPeriod,
-        ReplenishmentPeriod = options.Value.ReplenishmentPeriod,
-        QueueLimit = 0,
-        AutoReplenishment = false,
-    });
+    private readonly Func<string, RateLimiter> _newBucket = _ => new TokenBucketRateLimiter(
+        new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.Value.TokenLimit,
+            TokensPerPeriod = options.Value.TokensPerPeriod,
+            ReplenishmentPeriod = options.Value.ReplenishmentPeriod,
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        });
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
 
