@@ -49,7 +49,7 @@ internal static class LocationsApi
     public static async Task<Results<Ok<LocationResponse>, ProblemHttpResult>> GetLocation(
         string code, InventoryDbContext db, CancellationToken ct)
     {
-        var key = StockLedger.Key(code);
+        var key = CodeKey.Of(code);
         var location = await db.Locations.AsNoTracking().Where(l => l.CodeKey == key).Select(l => new
         {
             l.Code,
@@ -72,7 +72,7 @@ internal static class LocationsApi
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException ex) when (ItemsApi.IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (PostgresErrors.IsUniqueViolation(ex))
         {
             return Problems.Result(Problems.DuplicateLocation, $"Location code '{request.Code}' is taken (codes are unique regardless of case).");
         }

@@ -71,7 +71,7 @@ internal static class StockApi
         {
             return KeysetCursor.Invalid();
         }
-        var key = StockLedger.Key(sku);
+        var key = CodeKey.Of(sku);
         var itemId = await db.Items.Where(i => i.SkuKey == key).Select(i => (long?)i.Id).SingleOrDefaultAsync(ct);
         if (itemId is null)
         {
