@@ -1,6 +1,5 @@
 using Inventory.Api.Data;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Inventory.Api.Stock;
 
