@@ -159,6 +159,3 @@ public sealed class LocalPostgresCluster(LocalPostgresBinaries binaries, string 
         return (process.ExitCode, stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult());
     }
 }
-
-/// <summary>PostgreSQL cannot be provided; the message tells the developer what to do. Printed as one line.</summary>
-public sealed class PostgresUnavailableException(string message) : Exception(message);

@@ -6,16 +6,6 @@ using Microsoft.Extensions.Hosting;
 namespace Inventory.AppHost.Postgres;
 
 /// <summary>
-/// Where PostgreSQL comes from: <c>Postgres__Mode</c> = <c>Auto</c> (default), <c>Container</c> or <c>Local</c>.
-/// </summary>
-internal enum PostgresMode
-{
-    Auto,
-    Container,
-    Local,
-}
-
-/// <summary>
 /// The <c>inventorydb</c> database for the API: a PostgreSQL container when a container engine answers, else a
 /// cluster run from the machine's own PostgreSQL binaries, else one message naming both ways out.
 /// Settings (section <c>Postgres</c>, env <c>Postgres__…</c>): <c>Mode</c>; <c>Persistent</c> (keep data across
@@ -169,23 +159,4 @@ internal static class PostgresHosting
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
             ?? "no error text";
-}
-
-/// <summary>Stops the local cluster cleanly when the AppHost stops (and deletes a throwaway one).</summary>
-[UnsupportedOSPlatform("windows")]
-internal sealed class LocalPostgresShutdown(
-    LocalPostgresCluster cluster, bool deleteOnStop, IHostApplicationLifetime lifetime)
-    : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        lifetime.ApplicationStopping.Register(cluster.Stop);
-        if (deleteOnStop)
-        {
-            lifetime.ApplicationStopped.Register(() => Directory.Delete(cluster.Root, recursive: true));
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
