@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddInventoryDatabase();
 builder.AddApiErrors();
+builder.AddApiJson();
 builder.AddApiKeyAuthentication();
 builder.AddApiRateLimiting();
 builder.AddApiDocumentation();

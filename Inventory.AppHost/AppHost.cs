@@ -18,7 +18,8 @@ catch (PostgresUnavailableException ex)
 // The development Admin API key: generated once, kept in this project's user secrets (Parameters:api-admin-key).
 // The API is given only its SHA-256, as production would be.
 var adminKey = builder
-    .AddParameter("api-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+    .AddParameter("api-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false },
+        secret: true, persist: true)
     .WithDescription("""
         Development **Admin** API key: send it as the `X-Api-Key` header. Reveal it here, or run
         `dotnet user-secrets list --project Inventory.AppHost` (key `Parameters:api-admin-key`).
@@ -38,7 +39,8 @@ builder.AddProject<Projects.Inventory_Api>("api")
             return;
         }
         var key = await adminKey.Resource.GetValueAsync(context.CancellationToken) ?? "";
-        context.EnvironmentVariables["Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        context.EnvironmentVariables["Auth__ApiKeys__0__Sha256"] =
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
     })
     // Honoured only in the Development environment: a small catalogue to try the API with, seeded once.
     .WithEnvironment("Seeding__Enabled", "true");

@@ -5,15 +5,17 @@ namespace Inventory.Api.Data;
 
 internal static class DatabaseExtensions
 {
-    /// <summary>Name of the connection string (<c>ConnectionStrings__inventorydb</c>) and of the AppHost resource.</summary>
+    /// <summary>
+    /// Name of the connection string (<c>ConnectionStrings__inventorydb</c>) and of the AppHost resource.
+    /// </summary>
     public const string ConnectionName = "inventorydb";
 
     public static IHostApplicationBuilder AddInventoryDatabase(this IHostApplicationBuilder builder)
     {
-        // One pool, registered as an NpgsqlDataSource: EF Core runs on it, and so do the reads that skip EF Core (the item
-        // GET), which then need no DbContext at all. Npgsql's activities and metrics, like the rest of the telemetry, only
-        // when an exporter reads them; Aspire's own health checks are replaced by DatabaseReadyHealthCheck, which also
-        // waits for the migrations and cannot hang on a frozen server.
+        // One pool, registered as an NpgsqlDataSource: EF Core runs on it, and so do the reads that skip EF Core (the
+        // item GET), which then need no DbContext at all. Npgsql's activities and metrics, like the rest of the
+        // telemetry, only when an exporter reads them; Aspire's own health checks are replaced by
+        // DatabaseReadyHealthCheck, which also waits for the migrations and cannot hang on a frozen server.
         var telemetryOff = !builder.IsOtlpExporterConfigured();
         builder.AddNpgsqlDataSource(ConnectionName, settings =>
         {
@@ -25,8 +27,8 @@ internal static class DatabaseExtensions
             options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
         builder.EnrichNpgsqlDbContext<InventoryDbContext>(settings =>
         {
-            // No retrying execution strategy: a request (or a /health probe) must fail in moments, not after a minute of
-            // hidden retries; start-up has its own backoff (DatabaseMigrator) and the stock ledger runs explicit
+            // No retrying execution strategy: a request (or a /health probe) must fail in moments, not after a minute
+            // of hidden retries; start-up has its own backoff (DatabaseMigrator) and the stock ledger runs explicit
             // transactions, which a retrying strategy would refuse.
             settings.DisableRetry = true;
             settings.DisableHealthChecks = true;
@@ -44,7 +46,9 @@ internal static class DatabaseExtensions
         return builder;
     }
 
-    /// <summary>Statements a connection prepares once it has run them a few times (Npgsql's automatic preparation).</summary>
+    /// <summary>
+    /// Statements a connection prepares once it has run them a few times (Npgsql's automatic preparation).
+    /// </summary>
     public const int AutoPreparedStatements = 32;
 
     /// <summary>
@@ -55,9 +59,9 @@ internal static class DatabaseExtensions
     /// the benchmark's GET went from about 1,800 to 5,200 requests/s on the same machine.</item>
     /// <item><c>No Reset On Close</c>: a connection handed back to the pool is not reset. The reset is seven statements
     /// (<c>SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; pg_advisory_unlock_all(); DISCARD
-    /// SEQUENCES; DISCARD TEMP</c>) sent before the next request's query: about 15% of PostgreSQL's CPU per GET. The API
-    /// leaves no session state to reset — no SET, LISTEN, cursor or temporary table; the one session-level lock, the
-    /// migrator's, is released before its connection goes back, and a connection whose unlock failed is discarded
+    /// SEQUENCES; DISCARD TEMP</c>) sent before the next request's query: about 15% of PostgreSQL's CPU per GET. The
+    /// API leaves no session state to reset — no SET, LISTEN, cursor or temporary table; the one session-level lock,
+    /// the migrator's, is released before its connection goes back, and a connection whose unlock failed is discarded
     /// (<see cref="DatabaseMigrator"/>).</item>
     /// </list>
     /// </summary>
@@ -67,7 +71,8 @@ internal static class DatabaseExtensions
         {
             return connectionString;
         }
-        // Npgsql's builder names every keyword it knows as "contained"; its own output names only those set, canonically.
+        // Npgsql's builder names every keyword it knows as "contained"; its own output names only those set,
+        // canonically.
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
         if (!given.ContainsKey("Max Auto Prepare"))

@@ -103,8 +103,9 @@ internal sealed partial class DatabaseMigrator(
     }
 
     /// <summary>
-    /// Pooled connections are not reset on return (<see cref="DatabaseExtensions.WithPoolDefaults"/>), so one must never
-    /// go back still holding the lock: if the unlock fails, the pool discards its connections instead of reusing them.
+    /// Pooled connections are not reset on return (<see cref="DatabaseExtensions.WithPoolDefaults"/>), so one must
+    /// never go back still holding the lock: if the unlock fails, the pool discards its connections instead of reusing
+    /// them.
     /// </summary>
     private static async Task UnlockAsync(InventoryDbContext db)
     {
@@ -173,7 +174,8 @@ internal sealed partial class DatabaseMigrator(
             : $"{root.GetType().Name}: {root.Message}";
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database ready: {Applied} migration(s) applied at start-up.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Database ready: {Applied} migration(s) applied at start-up.")]
     private static partial void LogMigrated(ILogger logger, int applied);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
@@ -181,9 +183,11 @@ internal sealed partial class DatabaseMigrator(
     private static partial void LogDatabaseUnreachable(ILogger logger, int attempt, double delaySeconds, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Critical,
-        Message = "Database migration failed, the API is stopping — fix the migration or the database, then start it again. {Reason}")]
+        Message = "Database migration failed, the API is stopping — fix the migration or the database, "
+            + "then start it again. {Reason}")]
     private static partial void LogMigrationFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Another instance is migrating the database; waiting for its lock.")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Another instance is migrating the database; waiting for its lock.")]
     private static partial void LogWaitingForLock(ILogger logger);
 }

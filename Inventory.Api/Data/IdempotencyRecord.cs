@@ -13,7 +13,9 @@ public sealed class IdempotencyRecord
     public required string Owner { get; set; }
     public required string Key { get; set; }
 
-    /// <summary>SHA-256 (hex) of the route and the request as parsed: a different body under the same key is refused.</summary>
+    /// <summary>
+    /// SHA-256 (hex) of the route and the request as parsed: a different body under the same key is refused.
+    /// </summary>
     public required string RequestHash { get; set; }
 
     public int StatusCode { get; set; }

@@ -3,9 +3,14 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Inventory.Api.Data;
 
-/// <summary>A catalogue entry. Its stock lives in <see cref="StockLevel"/> rows, changed only by the stock ledger.</summary>
+/// <summary>
+/// A catalogue entry. Its stock lives in <see cref="StockLevel"/> rows, changed only by the stock ledger.
+/// </summary>
 public sealed class Item
 {
+    /// <summary>The unit of an item created or updated without one.</summary>
+    public const string DefaultUnit = "pcs";
+
     public long Id { get; set; }
 
     /// <summary>As the client gave it; unique case-insensitively through <see cref="SkuKey"/>.</summary>

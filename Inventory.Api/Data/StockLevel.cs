@@ -25,7 +25,8 @@ internal sealed class StockLevelConfiguration : IEntityTypeConfiguration<StockLe
         builder.Property(s => s.ItemId).HasColumnName("item_id");
         builder.Property(s => s.LocationId).HasColumnName("location_id");
         builder.Property(s => s.Quantity).HasColumnName("quantity");
-        builder.HasOne(s => s.Item).WithMany(i => i.StockLevels).HasForeignKey(s => s.ItemId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne(s => s.Item).WithMany(i => i.StockLevels).HasForeignKey(s => s.ItemId)
+            .OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(s => s.Location).WithMany().HasForeignKey(s => s.LocationId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(s => s.LocationId);
     }

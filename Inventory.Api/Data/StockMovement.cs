@@ -41,15 +41,6 @@ public sealed class StockMovement
     public Location? ToLocation { get; set; }
 }
 
-/// <summary>The values of <see cref="StockMovement.Type"/>, as stored and as the API shows them.</summary>
-public static class MovementTypes
-{
-    public const string Receipt = "receipt";
-    public const string Issue = "issue";
-    public const string Transfer = "transfer";
-    public const string Count = "count";
-}
-
 internal sealed class StockMovementConfiguration : IEntityTypeConfiguration<StockMovement>
 {
     public void Configure(EntityTypeBuilder<StockMovement> builder)
@@ -57,7 +48,8 @@ internal sealed class StockMovementConfiguration : IEntityTypeConfiguration<Stoc
         builder.ToTable("stock_movements", t =>
         {
             t.HasCheckConstraint("ck_stock_movements_type",
-                $"type IN ('{MovementTypes.Receipt}', '{MovementTypes.Issue}', '{MovementTypes.Transfer}', '{MovementTypes.Count}')");
+                $"type IN ('{MovementTypes.Receipt}', '{MovementTypes.Issue}', "
+                + $"'{MovementTypes.Transfer}', '{MovementTypes.Count}')");
             t.HasCheckConstraint("ck_stock_movements_transfer_has_destination",
                 $"(type = '{MovementTypes.Transfer}') = (to_location_id IS NOT NULL)");
         });
@@ -76,7 +68,8 @@ internal sealed class StockMovementConfiguration : IEntityTypeConfiguration<Stoc
         builder.Property(m => m.Reference).HasColumnName("reference").HasMaxLength(Limits.ReferenceLength);
         builder.HasOne(m => m.Item).WithMany().HasForeignKey(m => m.ItemId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(m => m.Location).WithMany().HasForeignKey(m => m.LocationId).OnDelete(DeleteBehavior.Restrict);
-        builder.HasOne(m => m.ToLocation).WithMany().HasForeignKey(m => m.ToLocationId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne(m => m.ToLocation).WithMany().HasForeignKey(m => m.ToLocationId)
+            .OnDelete(DeleteBehavior.Restrict);
         // The item's ledger, newest first, is read by (item_id, id DESC).
         builder.HasIndex(m => new { m.ItemId, m.Id }).IsDescending(false, true);
         builder.HasIndex(m => m.LocationId);

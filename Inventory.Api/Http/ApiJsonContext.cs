@@ -11,7 +11,7 @@ namespace Inventory.Api.Http;
 /// <summary>
 /// Serializers generated at build time for the API's responses: written field by field straight to the output,
 /// without the reflection-built metadata and boxing of the default serializer (the busiest GETs spend a large part of
-/// their CPU writing JSON). The options match the API's (<see cref="ApiErrorsExtensions.AddApiErrors"/>: web defaults,
+/// their CPU writing JSON). The options match the API's (<see cref="ApiJsonExtensions.AddApiJson"/>: web defaults,
 /// strict numbers, no DictionaryKeyPolicy), which is what lets System.Text.Json use the generated fast path.
 /// Request bodies and other types still go through the default resolver behind this one in the chain.
 /// </summary>

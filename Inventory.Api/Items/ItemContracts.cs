@@ -6,7 +6,9 @@ using Inventory.Api.Paging;
 
 namespace Inventory.Api.Items;
 
-/// <summary>The editable fields of an item (its SKU never changes); omitted optional fields are cleared or defaulted.</summary>
+/// <summary>
+/// The editable fields of an item (its SKU never changes); omitted optional fields are cleared or defaulted.
+/// </summary>
 public class UpdateItemRequest
 {
     [Required, StringLength(Limits.NameLength), PlainText]
@@ -92,3 +94,11 @@ public sealed record ItemSummary(
     DateTimeOffset UpdatedAt);
 
 public sealed record ItemPage(IReadOnlyList<ItemSummary> Items, string? NextCursor);
+
+/// <summary>What a CSV import did: rows read, and how many items it created, updated or left as they were.</summary>
+public sealed record ImportSummary(int Rows, int Created, int Updated, int Unchanged);
+
+/// <summary>
+/// One problem in an import file: its row (header = 1), the column if one is to blame, and what is wrong.
+/// </summary>
+public sealed record CsvRowError(int Row, string? Column, string Message);

@@ -1,28 +1,10 @@
-using System.ComponentModel.DataAnnotations;
 using Inventory.Api.Auth;
 using Inventory.Api.Data;
 using Inventory.Api.Http;
-using Inventory.Api.Items;
-using Inventory.Api.Stock;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Inventory.Api.Locations;
-
-public sealed class CreateLocationRequest
-{
-    [Required, Code]
-    public string? Code { get; init; }
-
-    [Required, StringLength(Limits.NameLength), PlainText]
-    public string? Name { get; init; }
-}
-
-public sealed record LocationSummary(string Code, string Name, DateTimeOffset CreatedAt);
-
-public sealed record ItemAtLocation(string Sku, string Name, long Quantity);
-
-public sealed record LocationResponse(string Code, string Name, DateTimeOffset CreatedAt, IReadOnlyList<ItemAtLocation> Stock);
 
 internal static class LocationsApi
 {
@@ -49,7 +31,7 @@ internal static class LocationsApi
     public static async Task<Results<Ok<LocationResponse>, ProblemHttpResult>> GetLocation(
         string code, InventoryDbContext db, CancellationToken ct)
     {
-        var key = StockLedger.Key(code);
+        var key = CodeKey.Of(code);
         var location = await db.Locations.AsNoTracking().Where(l => l.CodeKey == key).Select(l => new
         {
             l.Code,
@@ -72,9 +54,10 @@ internal static class LocationsApi
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException ex) when (ItemsApi.IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (PostgresErrors.IsUniqueViolation(ex))
         {
-            return Problems.Result(Problems.DuplicateLocation, $"Location code '{request.Code}' is taken (codes are unique regardless of case).");
+            return Problems.Result(Problems.DuplicateLocation,
+                $"Location code '{request.Code}' is taken (codes are unique regardless of case).");
         }
         return TypedResults.Created($"/api/locations/{Uri.EscapeDataString(location.Code)}",
             new LocationSummary(location.Code, location.Name, location.CreatedAt));

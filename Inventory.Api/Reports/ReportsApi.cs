@@ -4,22 +4,19 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Inventory.Api.Reports;
 
-/// <summary>An active item at or below its reorder point; <c>shortfall</c> = reorderPoint − onHand.</summary>
-public sealed record LowStockItem(string Sku, string Name, string? Category, string Unit, int ReorderPoint, long OnHand, long Shortfall);
-
-public sealed record LowStockReport(DateTimeOffset GeneratedAt, IReadOnlyList<LowStockItem> Items);
-
 internal static class ReportsApi
 {
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder api)
     {
         api.MapGroup("/reports").WithTags("Reports")
             .MapGet("/low-stock", GetLowStock).WithName("GetLowStockReport")
-            .WithSummary("Active items whose on-hand total is at or below their reorder point, largest shortfall first");
+            .WithSummary(
+                "Active items whose on-hand total is at or below their reorder point, largest shortfall first");
         return api;
     }
 
-    public static async Task<Ok<LowStockReport>> GetLowStock(InventoryDbContext db, TimeProvider time, CancellationToken ct)
+    public static async Task<Ok<LowStockReport>> GetLowStock(
+        InventoryDbContext db, TimeProvider time, CancellationToken ct)
     {
         var rows = await db.Items.AsNoTracking()
             .Where(i => !i.Archived)

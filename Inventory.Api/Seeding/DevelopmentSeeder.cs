@@ -6,30 +6,6 @@ using Microsoft.EntityFrameworkCore;
 namespace Inventory.Api.Seeding;
 
 /// <summary>
-/// Section <c>Seeding</c>: <c>Enabled</c> asks for a development catalogue. The AppHost sets it; it only counts in the
-/// Development environment, so a production process never seeds whatever its configuration says.
-/// </summary>
-public sealed class SeedingOptions
-{
-    public const string Section = "Seeding";
-
-    public bool Enabled { get; set; }
-}
-
-internal static class SeedingExtensions
-{
-    public static IHostApplicationBuilder AddDevelopmentSeeding(this IHostApplicationBuilder builder)
-    {
-        var options = builder.Configuration.GetSection(SeedingOptions.Section).Get<SeedingOptions>() ?? new SeedingOptions();
-        if (builder.Environment.IsDevelopment() && options.Enabled)
-        {
-            builder.Services.AddScoped<IDatabaseSeeder, DevelopmentSeeder>();
-        }
-        return builder;
-    }
-}
-
-/// <summary>
 /// A small, realistic catalogue for trying the API: 5 locations, ~200 items in 8 categories, stock received through
 /// the ledger (so the books balance), some items below their reorder point. Only into an empty database, so once.
 /// </summary>
@@ -47,9 +23,11 @@ internal sealed partial class DevelopmentSeeder(
         ("RETURNS", "Returns and inspection"),
     ];
 
-    private static readonly (string Category, string Prefix, string Unit, string[] Products, string[] Variants)[] Catalogue =
+    private static readonly
+        (string Category, string Prefix, string Unit, string[] Products, string[] Variants)[] Catalogue =
     [
-        ("Fasteners", "FST", "pcs", ["Hex bolt", "Wood screw", "Machine screw", "Flat washer", "Hex nut", "Wall anchor"],
+        ("Fasteners", "FST", "pcs",
+            ["Hex bolt", "Wood screw", "Machine screw", "Flat washer", "Hex nut", "Wall anchor"],
             ["M4", "M5", "M6", "M8", "M10"]),
         ("Electrical", "ELC", "pcs", ["Cable tie", "Wire nut", "Fuse", "Circuit breaker", "Terminal block"],
             ["small", "medium", "large", "10 A", "16 A"]),
@@ -76,7 +54,8 @@ internal sealed partial class DevelopmentSeeder(
 
         var now = time.DatabaseNow();
         var random = new Random(20261129);
-        db.Locations.AddRange(SeedLocations.Select(l => new Location { Code = l.Code, Name = l.Name, CreatedAt = now }));
+        db.Locations.AddRange(SeedLocations.Select(l =>
+            new Location { Code = l.Code, Name = l.Name, CreatedAt = now }));
         var items = Catalogue
             .SelectMany(c => c.Products.SelectMany((product, p) => c.Variants.Select((variant, v) => new Item
             {
@@ -97,7 +76,8 @@ internal sealed partial class DevelopmentSeeder(
         {
             foreach (var item in items)
             {
-                // About one item in six ends at or below its reorder point, so the low-stock report has something to say.
+                // About one item in six ends at or below its reorder point, so the low-stock report has something to
+                // say.
                 var low = random.Next(6) == 0;
                 var total = low ? random.Next(0, item.ReorderPoint + 1) : item.ReorderPoint + random.Next(5, 200);
                 var homes = SeedLocations.Take(3).OrderBy(_ => random.Next()).Take(random.Next(1, 3)).ToList();
@@ -107,7 +87,8 @@ internal sealed partial class DevelopmentSeeder(
                     total -= quantity;
                     await ledger.ReceiveAsync(new StockChangeRequest
                     {
-                        Sku = item.Sku, Location = homes[i].Code, Quantity = quantity, Reason = "Opening stock", Reference = "SEED",
+                        Sku = item.Sku, Location = homes[i].Code, Quantity = quantity, Reason = "Opening stock",
+                        Reference = "SEED",
                     }, Actor, token);
                     receipts++;
                 }

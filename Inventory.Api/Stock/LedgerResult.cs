@@ -7,5 +7,6 @@ public abstract record LedgerResult
 {
     public sealed record Recorded(StockMovementResponse Movement) : LedgerResult;
 
-    public sealed record Refused(ProblemKind Kind, string Detail, IDictionary<string, object?>? Extensions = null) : LedgerResult;
+    public sealed record Refused(ProblemKind Kind, string Detail, IDictionary<string, object?>? Extensions = null)
+        : LedgerResult;
 }

@@ -18,7 +18,8 @@ internal static class StockApi
             .WithTags("Stock")
             .RequireAuthorization(ApiPolicies.MoveStock)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
-            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status201Created, typeof(StockMovementResponse), ["application/json"]))
+            .WithMetadata(new ProducesResponseTypeMetadata(
+                StatusCodes.Status201Created, typeof(StockMovementResponse), ["application/json"]))
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -28,13 +29,16 @@ internal static class StockApi
             .WithDescription("Adds quantity at the location. Send Idempotency-Key to make retries safe.");
         stock.MapPost("/issues", PostIssue).WithName("RecordIssue")
             .WithSummary("Issue stock from a location")
-            .WithDescription("Removes quantity from the location; 409 when it holds less (stock never goes below zero).");
+            .WithDescription(
+                "Removes quantity from the location; 409 when it holds less (stock never goes below zero).");
         stock.MapPost("/transfers", PostTransfer).WithName("RecordTransfer")
             .WithSummary("Transfer stock between locations")
-            .WithDescription("Moves quantity from fromLocation to toLocation atomically; 409 when the source holds less.");
+            .WithDescription(
+                "Moves quantity from fromLocation to toLocation atomically; 409 when the source holds less.");
         stock.MapPost("/counts", PostCount).WithName("RecordCount")
             .WithSummary("Record a stock count")
-            .WithDescription("Sets the location's quantity to countedQuantity and records the difference as an adjustment.");
+            .WithDescription(
+                "Sets the location's quantity to countedQuantity and records the difference as an adjustment.");
 
         api.MapGet("/items/{sku}/movements", GetMovements).WithName("GetItemMovements")
             .WithTags("Stock")
@@ -71,7 +75,7 @@ internal static class StockApi
         {
             return KeysetCursor.Invalid();
         }
-        var key = StockLedger.Key(sku);
+        var key = CodeKey.Of(sku);
         var itemId = await db.Items.Where(i => i.SkuKey == key).Select(i => (long?)i.Id).SingleOrDefaultAsync(ct);
         if (itemId is null)
         {

@@ -45,12 +45,15 @@ public sealed class StockTransferRequest : IValidatableObject
     {
         if (FromLocation is not null && string.Equals(FromLocation, ToLocation, StringComparison.OrdinalIgnoreCase))
         {
-            yield return new ValidationResult("The toLocation must differ from the fromLocation.", [nameof(ToLocation)]);
+            yield return new ValidationResult(
+                "The toLocation must differ from the fromLocation.", [nameof(ToLocation)]);
         }
     }
 }
 
-/// <summary>A stock count: the location holds <see cref="CountedQuantity"/>; the difference is recorded as an adjustment.</summary>
+/// <summary>
+/// A stock count: the location holds <see cref="CountedQuantity"/>; the difference is recorded as an adjustment.
+/// </summary>
 public sealed class StockCountRequest
 {
     [Required, Code]
@@ -68,8 +71,9 @@ public sealed class StockCountRequest
 
 /// <summary>
 /// One ledger line. <c>location</c> is set for receipts, issues and counts; <c>fromLocation</c>/<c>toLocation</c> for
-/// transfers. <c>quantity</c> is the units moved (for a count: the signed adjustment). <c>onHandAfter</c> is the quantity
-/// at <c>location</c> (a transfer's <c>fromLocation</c>) right after it; <c>toOnHandAfter</c> at a transfer's destination.
+/// transfers. <c>quantity</c> is the units moved (for a count: the signed adjustment). <c>onHandAfter</c> is the
+/// quantity at <c>location</c> (a transfer's <c>fromLocation</c>) right after it; <c>toOnHandAfter</c> at a transfer's
+/// destination.
 /// </summary>
 public sealed record StockMovementResponse(
     long Id,

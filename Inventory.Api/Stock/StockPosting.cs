@@ -24,12 +24,16 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
         Func<StockLedger, string, CancellationToken, Task<LedgerResult>> command,
         CancellationToken ct)
     {
-        // Read from the headers themselves: binding turns an empty header into "no header", which would silently drop it.
-        var idempotencyKey = http.Request.Headers.TryGetValue(IdempotencyHeader, out var values) ? values.ToString() : null;
+        // Read from the headers themselves: binding turns an empty header into "no header", which would silently drop
+        // it.
+        var idempotencyKey = http.Request.Headers.TryGetValue(IdempotencyHeader, out var values)
+            ? values.ToString()
+            : null;
         if (idempotencyKey is not null && (values.Count != 1 || !IsValidKey(idempotencyKey)))
         {
             return Problems.Invalid("idempotencyKey",
-                $"The {IdempotencyHeader} header must be 1–{Data.Limits.IdempotencyKeyLength} visible ASCII characters.");
+                $"The {IdempotencyHeader} header must be 1–{Data.Limits.IdempotencyKeyLength} visible ASCII "
+                + "characters.");
         }
 
         var actor = http.User.Identity!.Name!;
@@ -55,7 +59,8 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
         if (response is null)
         {
             return Problems.Result(Problems.IdempotencyKeyReused,
-                $"{IdempotencyHeader} '{idempotencyKey}' was first used with a different request; use a new key for a new request.");
+                $"{IdempotencyHeader} '{idempotencyKey}' was first used with a different request; "
+                + "use a new key for a new request.");
         }
         if (replayed)
         {
@@ -76,7 +81,8 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
                 var problem = Problems.Details(refused.Kind, refused.Detail, refused.Extensions);
                 problem.Instance = http.Request.Path;
                 problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
-                return new StoredResponse(refused.Kind.Status, "application/problem+json", JsonSerializer.Serialize(problem, options));
+                return new StoredResponse(refused.Kind.Status, "application/problem+json",
+                    JsonSerializer.Serialize(problem, options));
             default:
                 throw new UnreachableException();
         }

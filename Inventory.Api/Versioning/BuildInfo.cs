@@ -2,7 +2,9 @@ using System.Reflection;
 
 namespace Inventory.Api.Versioning;
 
-/// <summary>The version and commit this binary was built from (MSBuild <c>Version</c> / <c>SourceRevisionId</c>).</summary>
+/// <summary>
+/// The version and commit this binary was built from (MSBuild <c>Version</c> / <c>SourceRevisionId</c>).
+/// </summary>
 public sealed record BuildInfo(string Version, string Commit)
 {
     public static BuildInfo Current { get; } = FromAssembly(typeof(BuildInfo).Assembly);

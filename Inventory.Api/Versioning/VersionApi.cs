@@ -4,7 +4,9 @@ namespace Inventory.Api.Versioning;
 
 internal static class VersionApi
 {
-    /// <summary><c>GET /version</c>: which build answers. The deploy gate compares it with the tag it deployed.</summary>
+    /// <summary>
+    /// <c>GET /version</c>: which build answers. The deploy gate compares it with the tag it deployed.
+    /// </summary>
     public static IEndpointRouteBuilder MapVersionApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/version", GetVersion)

@@ -14,14 +14,19 @@ internal sealed class ContainerEngine(string cli)
     public string Cli { get; } = cli;
 
     public static ContainerEngine FromEnvironment() =>
-        new(Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime ? runtime : "docker");
+        new(Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime
+            ? runtime
+            : "docker");
 
     /// <summary>True when <c>{cli} info</c> answers within five seconds.</summary>
     public bool Answers() => Run(InfoTimeout, "info", "--format", "{{.ServerVersion}}").ExitCode == 0;
 
-    public bool HasImage(string image) => Run(InfoTimeout, "image", "inspect", "--format", "{{.Id}}", image).ExitCode == 0;
+    public bool HasImage(string image) =>
+        Run(InfoTimeout, "image", "inspect", "--format", "{{.Id}}", image).ExitCode == 0;
 
-    /// <summary>Pulls <paramref name="image"/>, showing the engine's progress; returns the engine's error when it fails.</summary>
+    /// <summary>
+    /// Pulls <paramref name="image"/>, showing the engine's progress; returns the engine's error when it fails.
+    /// </summary>
     public (bool Ok, string Error) Pull(string image, TimeSpan timeout)
     {
         var result = Run(timeout, "pull", image);

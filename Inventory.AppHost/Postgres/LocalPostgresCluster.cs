@@ -70,7 +70,9 @@ public sealed class LocalPostgresCluster(LocalPostgresBinaries binaries, string 
         ? ["--reuid=" + ServiceAccount, "--regid=" + ServiceAccount, "--init-groups", "--", program, .. args]
         : args;
 
-    /// <summary>Fast shutdown (<c>pg_ctl stop -m fast</c>): the orchestrator would otherwise SIGKILL the server.</summary>
+    /// <summary>
+    /// Fast shutdown (<c>pg_ctl stop -m fast</c>): the orchestrator would otherwise SIGKILL the server.
+    /// </summary>
     public void Stop()
     {
         if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
@@ -90,8 +92,9 @@ public sealed class LocalPostgresCluster(LocalPostgresBinaries binaries, string 
         if (binariesMajor is not null && binariesMajor != clusterMajor)
         {
             throw new PostgresUnavailableException(
-                $"The local PostgreSQL cluster in {DataDirectory} was made by PostgreSQL {clusterMajor}, but the binaries " +
-                $"in {binaries.Directory} are PostgreSQL {binariesMajor}. Delete {Root} to start with an empty database, " +
+                $"The local PostgreSQL cluster in {DataDirectory} was made by PostgreSQL {clusterMajor}, " +
+                $"but the binaries in {binaries.Directory} are PostgreSQL {binariesMajor}. " +
+                $"Delete {Root} to start with an empty database, " +
                 "or set Postgres__BinDirectory to that version's bin folder.");
         }
     }
@@ -156,6 +159,3 @@ public sealed class LocalPostgresCluster(LocalPostgresBinaries binaries, string 
         return (process.ExitCode, stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult());
     }
 }
-
-/// <summary>PostgreSQL cannot be provided; the message tells the developer what to do. Printed as one line.</summary>
-public sealed class PostgresUnavailableException(string message) : Exception(message);

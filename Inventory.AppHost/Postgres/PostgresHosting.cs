@@ -5,14 +5,6 @@ using Microsoft.Extensions.Hosting;
 
 namespace Inventory.AppHost.Postgres;
 
-/// <summary>Where PostgreSQL comes from: <c>Postgres__Mode</c> = <c>Auto</c> (default), <c>Container</c> or <c>Local</c>.</summary>
-internal enum PostgresMode
-{
-    Auto,
-    Container,
-    Local,
-}
-
 /// <summary>
 /// The <c>inventorydb</c> database for the API: a PostgreSQL container when a container engine answers, else a
 /// cluster run from the machine's own PostgreSQL binaries, else one message naming both ways out.
@@ -28,7 +20,8 @@ internal static class PostgresHosting
 
     private static readonly TimeSpan PullTimeout = TimeSpan.FromMinutes(10);
 
-    public static IResourceBuilder<IResourceWithConnectionString> AddInventoryDatabase(this IDistributedApplicationBuilder builder)
+    public static IResourceBuilder<IResourceWithConnectionString> AddInventoryDatabase(
+        this IDistributedApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Postgres");
         var mode = settings.GetValue("Mode", PostgresMode.Auto);
@@ -48,14 +41,18 @@ internal static class PostgresHosting
         if (OperatingSystem.IsWindows())
         {
             throw new PostgresUnavailableException(
-                $"No container engine answered '{engine.Cli} info'. On Windows the AppHost needs Docker Desktop or Podman to run PostgreSQL.");
+                $"No container engine answered '{engine.Cli} info'. "
+                + "On Windows the AppHost needs Docker Desktop or Podman to run PostgreSQL.");
         }
 
         var binaries = LocalPostgresBinaries.Find(settings["BinDirectory"]) ?? throw new PostgresUnavailableException(
-            (mode == PostgresMode.Local ? "Postgres__Mode=Local, but " : $"No container engine answered '{engine.Cli} info', and ") +
-            "no PostgreSQL server binaries (initdb, postgres, pg_ctl) were found on PATH or under /usr/lib/postgresql/*/bin. " +
-            "Either start Docker (or Podman, with ASPIRE_CONTAINER_RUNTIME=podman), " +
-            "or install the PostgreSQL server (e.g. 'apt-get install postgresql') or point Postgres__BinDirectory at its bin folder.");
+            (mode == PostgresMode.Local
+                ? "Postgres__Mode=Local, but "
+                : $"No container engine answered '{engine.Cli} info', and ") +
+            "no PostgreSQL server binaries (initdb, postgres, pg_ctl) were found on PATH or under " +
+            "/usr/lib/postgresql/*/bin. Either start Docker (or Podman, with ASPIRE_CONTAINER_RUNTIME=podman), " +
+            "or install the PostgreSQL server (e.g. 'apt-get install postgresql') " +
+            "or point Postgres__BinDirectory at its bin folder.");
 
         return AddLocal(builder, binaries, settings["DataDirectory"], persistent, engine, mode);
     }
@@ -135,14 +132,16 @@ internal static class PostgresHosting
         });
 
         var serverConnection = ReferenceExpression.Create(
-            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={LocalPostgresCluster.SuperUser};Password={password}");
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};"
+            + $"Username={LocalPostgresCluster.SuperUser};Password={password}");
 
         string? resolvedServerConnection = null;
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, async (_, ct) =>
             resolvedServerConnection = await serverConnection.GetValueAsync(ct));
         var healthCheckKey = $"{ServerName}_check";
         builder.Services.AddHealthChecks().AddNpgSql(
-            _ => resolvedServerConnection ?? throw new InvalidOperationException("PostgreSQL has not been started yet."),
+            _ => resolvedServerConnection
+                ?? throw new InvalidOperationException("PostgreSQL has not been started yet."),
             name: healthCheckKey);
         server.WithHealthCheck(healthCheckKey);
 
@@ -152,28 +151,12 @@ internal static class PostgresHosting
         // The connection string resource has no health of its own: without WaitFor it would be "ready"
         // before the server is, and the API's WaitFor would wait for nothing.
         return builder
-            .AddConnectionString(DatabaseName, ReferenceExpression.Create($"{serverConnection};Database={DatabaseName}"))
+            .AddConnectionString(DatabaseName,
+                ReferenceExpression.Create($"{serverConnection};Database={DatabaseName}"))
             .WaitFor(server);
     }
 
     private static string FirstLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no error text";
-}
-
-/// <summary>Stops the local cluster cleanly when the AppHost stops (and deletes a throwaway one).</summary>
-[UnsupportedOSPlatform("windows")]
-internal sealed class LocalPostgresShutdown(LocalPostgresCluster cluster, bool deleteOnStop, IHostApplicationLifetime lifetime)
-    : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        lifetime.ApplicationStopping.Register(cluster.Stop);
-        if (deleteOnStop)
-        {
-            lifetime.ApplicationStopped.Register(() => Directory.Delete(cluster.Root, recursive: true));
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+            ?? "no error text";
 }

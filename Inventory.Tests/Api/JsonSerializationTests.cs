@@ -67,15 +67,16 @@ public sealed class JsonSerializationTests
             pipe.Reader.AdvanceTo(read.Buffer.End);
         }
 
-        Assert.InRange(written, 30_000, ApiErrorsExtensions.ResponseBufferSize / 2);
+        Assert.InRange(written, 30_000, ApiJsonExtensions.ResponseBufferSize / 2);
         Assert.Equal(1, (int)state.GetValue(info)!);
     }
 
-    /// <summary>The serializer options the API writes its responses with, as <c>AddApiErrors</c> configures them.</summary>
+    /// <summary>The serializer options the API writes its responses with, as <c>AddApiJson</c> configures them.</summary>
     private static JsonSerializerOptions ApiSerializerOptions()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddApiErrors();
+        builder.AddApiJson();
         using var services = builder.Services.BuildServiceProvider();
         var options = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         options.MakeReadOnly();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Inventory.Api.Http;
+namespace Inventory.Api;
 
 internal static partial class StartupFailure
 {
@@ -28,7 +28,10 @@ internal static partial class StartupFailure
         return Environment.ExitCode;
     }
 
-    /// <summary>The options validation failures in <paramref name="ex"/> (several options fail together as an AggregateException).</summary>
+    /// <summary>
+    /// The options validation failures in <paramref name="ex"/> (several options fail together as an
+    /// AggregateException).
+    /// </summary>
     private static List<OptionsValidationException> InvalidOptions(Exception ex) => ex switch
     {
         OptionsValidationException single => [single],

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+using Inventory.Api.Data;
+using Inventory.Api.Http;
+
+namespace Inventory.Api.Locations;
+
+public sealed class CreateLocationRequest
+{
+    [Required, Code]
+    public string? Code { get; init; }
+
+    [Required, StringLength(Limits.NameLength), PlainText]
+    public string? Name { get; init; }
+}
+
+public sealed record LocationSummary(string Code, string Name, DateTimeOffset CreatedAt);
+
+public sealed record ItemAtLocation(string Sku, string Name, long Quantity);
+
+public sealed record LocationResponse(string Code, string Name, DateTimeOffset CreatedAt,
+    IReadOnlyList<ItemAtLocation> Stock);

@@ -1,0 +1,4 @@
+namespace Inventory.Api.Stock;
+
+/// <summary>An answer given once, replayed byte for byte.</summary>
+public sealed record StoredResponse(int StatusCode, string ContentType, string Body);
