@@ -31,7 +31,8 @@ COPY Inventory.Api/ Inventory.Api/
 # value, or one MSBuild would split (at ';'), fails here with a clear message.
 ARG VERSION=dev
 ARG COMMIT=unknown
-# ReadyToRun: the assemblies carry native code, so start-up does not wait for the JIT (measured in README, "Image").
+# ReadyToRun: the assemblies carry native code, so start-up does not wait for the JIT
+# (Inventory.Api/README.md, "The image").
 RUN if [[ -z "$VERSION" || -z "$COMMIT" || "$VERSION$COMMIT" =~ [^A-Za-z0-9._+-] ]]; then \
       echo "VERSION and COMMIT must be non-empty and hold only A-Z a-z 0-9 . _ + - (got VERSION='$VERSION' COMMIT='$COMMIT')" >&2; \
       exit 1; \

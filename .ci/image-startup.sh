@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Measures the production image as the README reports it: image size, build context size, and the time from
-# `docker run` to the first `GET /health` 200 — the container run as the host runs it (hardened, beside PostgreSQL
-# on a user-defined network, configured by an env file). Prints every sample and their median.
+# Measures the production image as Inventory.Api/README.md ("The image") reports it: image size, build context
+# size, and the time from `docker run` to the first `GET /health` 200 — the container run as the host runs it
+# (hardened, beside PostgreSQL on a user-defined network, configured by an env file). Prints every sample and their
+# median.
 # Leaves nothing behind: every container, network, env file and image it made is removed on exit.
 set -Eeuo pipefail
 
