@@ -1,4 +1,5 @@
 using Inventory.Api.RateLimiting;
+
 using Microsoft.AspNetCore.Authentication;
 
 namespace Inventory.Api.Auth;

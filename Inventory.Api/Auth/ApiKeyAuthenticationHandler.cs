@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
+
 using Inventory.Api.Http;
 using Inventory.Api.RateLimiting;
+
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -84,56 +83,4 @@ internal sealed class ApiKeyAuthenticationHandler(
             HttpContext = Context,
             ProblemDetails = Problems.Details(kind, detail),
         });
-}
-
-/// <summary>Marks a request refused because its address spent its failed attempts.</summary>
-internal sealed record ThrottledAttempt(TimeSpan RetryAfter);
-
-/// <summary>
-/// A configured key, ready to compare: its SHA-256 bytes and the principal a request presenting it is given — its
-/// name, and a role claim for its own role and every role it includes (<see cref="ApiRoles.Including"/>), so each
-/// policy asks for one role. Built once, at start-up, and shared by every request with that key; nothing in the API
-/// changes a principal once authenticated.
-/// </summary>
-internal sealed class ApiKey
-{
-    public ApiKey(string name, string role, byte[] sha256)
-    {
-        Sha256 = sha256;
-        var identity = new ClaimsIdentity(ApiKeyAuthenticationHandler.SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.Name, name));
-        foreach (var included in ApiRoles.Including(role))
-        {
-            identity.AddClaim(new Claim(ClaimTypes.Role, included));
-        }
-        Principal = new ClaimsPrincipal(identity);
-    }
-
-    public byte[] Sha256 { get; }
-
-    public ClaimsPrincipal Principal { get; }
-}
-
-/// <summary>The validated <see cref="ApiKeyOptions"/>, decoded once.</summary>
-internal sealed class ConfiguredApiKeys(IOptions<ApiKeyOptions> options)
-{
-    private readonly ApiKey[] _keys = options.Value.ApiKeys
-        .Select(k => new ApiKey(k.Name!, k.Role!, Convert.FromHexString(k.Sha256!)))
-        .ToArray();
-
-    public ApiKey? Find(string presented)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
-        ApiKey? found = null;
-        foreach (var key in _keys)
-        {
-            // No early exit: the same work whichever key (if any) matches.
-            if (CryptographicOperations.FixedTimeEquals(hash, key.Sha256))
-            {
-                found = key;
-            }
-        }
-        return found;
-    }
 }

@@ -1,23 +1,9 @@
-using System.Globalization;
 using System.Net;
+
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.RateLimiting;
-
-/// <summary>
-/// The proxies whose <c>X-Forwarded-For</c> names the client (section <c>ForwardedHeaders</c>): addresses in
-/// <see cref="KnownProxies"/> and CIDR networks in <see cref="KnownNetworks"/>, besides the loopback the framework
-/// trusts by default. A request from anywhere else keeps its own connection's address, whatever it sends.
-/// </summary>
-public sealed class ClientAddressOptions
-{
-    public const string Section = "ForwardedHeaders";
-
-    public List<string> KnownProxies { get; init; } = [];
-
-    public List<string> KnownNetworks { get; init; } = [];
-}
 
 internal static class ClientAddress
 {
@@ -69,25 +55,4 @@ internal static class ClientAddress
         Array.Clear(bytes, 8, 8);
         return new IPAddress(bytes).ToString() + "/64";
     }
-}
-
-/// <summary>Names each proxy setting that is not an address or a CIDR network.</summary>
-internal sealed class ClientAddressOptionsValidator : IValidateOptions<ClientAddressOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ClientAddressOptions options)
-    {
-        var section = ClientAddressOptions.Section;
-        var failures = options.KnownProxies
-            .Select((proxy, i) => IPAddress.TryParse(proxy, out _)
-                ? null
-                : Invariant($"{section}:KnownProxies:{i} must be an IP address such as 172.18.0.2."))
-            .Concat(options.KnownNetworks.Select((network, i) => System.Net.IPNetwork.TryParse(network, out _)
-                ? null
-                : Invariant($"{section}:KnownNetworks:{i} must be a CIDR network such as 172.18.0.0/16.")))
-            .OfType<string>()
-            .ToList();
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
