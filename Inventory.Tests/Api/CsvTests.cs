@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using static Inventory.Tests.Api.ApiCalls;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using Inventory.Api.Data;
 using Inventory.Api.Stock;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static Inventory.Tests.Api.ApiCalls;

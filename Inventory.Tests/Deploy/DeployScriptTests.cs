@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
@@ -49,7 +50,7 @@ public sealed partial class DeployScriptTests
             var run = await RunAsync(Script("remote.sh"), ["deploy", "0123456789abcdef"], new Dictionary<string, string?>
             {
                 ["EC2_HOST"] = "127.0.0.1",
-                ["EC2_PORT"] = LocalPostgresProcess.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["EC2_PORT"] = FreePort.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["EC2_USERNAME"] = "nobody",
                 ["EC2_SSH_KEY"] = "not a key",
                 ["EC2_HOST_KEY"] = "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5oZXJlLWlzLW5vLWtleS1oZXJlLWF0LWFsbC4u",

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Reflection.PortableExecutable;
 using System.Text.Json;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Image;
 

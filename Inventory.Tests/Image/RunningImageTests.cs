@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Image;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// The <c>docker</c> CLI, run as an operator would (whatever <c>DOCKER_HOST</c> the test run has). Callers first

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// A real image registry standing in for GHCR: Debian's <c>docker-registry</c> (distribution 2.8) on a free loopback
@@ -37,7 +37,7 @@ public sealed class LocalRegistry : IAsyncDisposable
     public static async Task<LocalRegistry> StartAsync()
     {
         var directory = Directory.CreateTempSubdirectory("inventory-registry-").FullName;
-        var registry = new LocalRegistry(directory, LocalPostgresProcess.FreeTcpPort());
+        var registry = new LocalRegistry(directory, FreePort.Tcp());
         // -i: the password on standard input, not on htpasswd's command line.
         var htpasswd = await ProcessRunner.RunAsync("htpasswd", ["-niB", registry.UserName], standardInput: registry.Password + "\n");
         await File.WriteAllTextAsync(Path.Combine(directory, "htpasswd"), htpasswd.EnsureSuccess("htpasswd").StandardOutput);

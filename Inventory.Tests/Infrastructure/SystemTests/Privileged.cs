@@ -1,4 +1,4 @@
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// The few steps of the deploy tests that need root (a user account, sshd, files owned by that user): run directly

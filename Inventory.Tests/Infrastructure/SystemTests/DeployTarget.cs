@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// One deployment target on the <see cref="SshHost"/>, prepared as an operator would: <c>deploy/bootstrap.sh</c>
@@ -47,7 +47,7 @@ public sealed class DeployTarget : IAsyncDisposable
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("inventory-deploy-stack-").FullName;
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
-        var stack = new DeployTarget(host, registry, directory, port ?? LocalPostgresProcess.FreeTcpPort());
+        var stack = new DeployTarget(host, registry, directory, port ?? FreePort.Tcp());
         try
         {
             var bootstrap = await stack.BootstrapAsync(withProxy ? "config,database,scripts,proxy" : "config,database,scripts", settings);

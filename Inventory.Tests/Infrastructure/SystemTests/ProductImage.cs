@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
-[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.ProductImage))]
+[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.SystemTests.ProductImage))]
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>An image built from the repository's <c>Dockerfile</c>, with the build arguments it was given.</summary>
 /// <param name="Tag">The image's unique tag on the engine.</param>

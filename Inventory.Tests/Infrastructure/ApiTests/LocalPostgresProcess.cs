@@ -1,8 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using Inventory.AppHost.Postgres;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster from the machine's own binaries: a temp folder, a free port, stopped and
@@ -43,14 +41,7 @@ public sealed class LocalPostgresProcess : IAsyncDisposable
         var cluster = new LocalPostgresCluster(binaries,
             Path.Combine(Path.GetTempPath(), $"inventory-test-pg-{Guid.NewGuid():N}"));
         var password = cluster.EnsureInitialized();
-        return new LocalPostgresProcess(binaries, cluster, port ?? FreeTcpPort(), password);
-    }
-
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return new LocalPostgresProcess(binaries, cluster, port ?? FreePort.Tcp(), password);
     }
 
     public async Task StartServerAsync()

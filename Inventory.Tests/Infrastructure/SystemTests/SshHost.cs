@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// A real SSH host standing in for the EC2 instance: its own <c>sshd</c> on a free loopback port (own config, host
@@ -44,7 +44,7 @@ public sealed class SshHost : IAsyncDisposable
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         var host = new SshHost(directory, $"invdep-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}",
-            LocalPostgresProcess.FreeTcpPort());
+            FreePort.Tcp());
         try
         {
             await host.StartCoreAsync();

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
+
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// A user-defined Docker network and the containers a test starts on it — PostgreSQL, and the product image run

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>A logger provider that keeps every message (all levels, exception text included) for assertions.</summary>
 public sealed class CapturedLogs : ILoggerProvider

@@ -2,7 +2,7 @@ using Inventory.Api.Data;
 using Inventory.Api.Stock;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>
 /// The API on a fresh database of its own, healthy before a test class's first test, with a client per role.
