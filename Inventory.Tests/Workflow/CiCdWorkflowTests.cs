@@ -42,7 +42,8 @@ public sealed class CiCdWorkflowTests
         var (result, _) = await script.RunAsync(step, new Dictionary<string, string?> { ["DEPLOY_TAG"] = "a b*" });
 
         Assert.Equal(exitCode, result.ExitCode);
-        Assert.Equal(["arg:deploy", "arg:a b*"], result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["arg:deploy", "arg:a b*"],
+            result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var env = step.ScalarMap("env");
         Assert.Equal("${{ github.sha }}", env["DEPLOY_TAG"]);
         AssertRunnerSideScriptEnvironment(env);
@@ -65,7 +66,8 @@ public sealed class CiCdWorkflowTests
     [Fact]
     public async Task Image_name_is_lower_cased_and_the_version_is_a_valid_assembly_version()
     {
-        var step = Assert.Single(WorkflowDocument.Steps(_workflow.Job("build-and-push")), s => s.Scalar("id") == "names");
+        var step = Assert.Single(
+            WorkflowDocument.Steps(_workflow.Job("build-and-push")), s => s.Scalar("id") == "names");
         using var script = new StepScript();
 
         var (result, outputs) = await script.RunAsync(step, new Dictionary<string, string?>
@@ -100,7 +102,8 @@ public sealed class CiCdWorkflowTests
         Assert.Equal("type=gha,mode=max", with["cache-to"]);
         Assert.Equal("mode=max", with["provenance"]);
         Assert.Equal("true", with["sbom"]);
-        Assert.Equal(["VERSION=${{ steps.names.outputs.version }}", "COMMIT=${{ github.sha }}"], push.Mapping("with").Lines("build-args"));
+        Assert.Equal(["VERSION=${{ steps.names.outputs.version }}", "COMMIT=${{ github.sha }}"],
+            push.Mapping("with").Lines("build-args"));
     }
 
     [Fact]
@@ -119,7 +122,8 @@ public sealed class CiCdWorkflowTests
             },
             attest.ScalarMap("with"));
         var steps = WorkflowDocument.Steps(build);
-        Assert.True(IndexOf(steps, WorkflowDocument.StepUsing(build, "docker/build-push-action")) < IndexOf(steps, attest));
+        Assert.True(IndexOf(steps, WorkflowDocument.StepUsing(build, "docker/build-push-action")) < IndexOf(
+            steps, attest));
     }
 
     [Fact]
@@ -127,10 +131,12 @@ public sealed class CiCdWorkflowTests
     {
         var test = _workflow.Job("test");
 
-        Assert.Equal("global.json", WorkflowDocument.StepUsing(test, "actions/setup-dotnet").ScalarMap("with")["global-json-file"]);
+        Assert.Equal("global.json",
+            WorkflowDocument.StepUsing(test, "actions/setup-dotnet").ScalarMap("with")["global-json-file"]);
         var cache = WorkflowDocument.StepUsing(test, "actions/cache").ScalarMap("with");
         Assert.Equal("~/.nuget/packages", cache["path"]);
-        Assert.Contains("hashFiles('global.json', 'Directory.Packages.props', '**/*.csproj')", cache["key"], StringComparison.Ordinal);
+        Assert.Contains("hashFiles('global.json', 'Directory.Packages.props', '**/*.csproj')", cache["key"],
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,14 +186,20 @@ public sealed class CiCdWorkflowTests
         var summariser = Path.Combine(RepositoryPaths.Root, ".ci", "test-summary.sh");
         var env = new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summaryFile };
 
-        var empty = await ProcessRunner.RunAsync("bash", [summariser, results], env, cancellationToken: TestContext.Current.CancellationToken);
+        var empty = await ProcessRunner.RunAsync(
+            "bash", [summariser, results], env, cancellationToken: TestContext.Current.CancellationToken);
         empty.EnsureSuccess("test-summary.sh without reports");
-        Assert.Contains("No test report", await File.ReadAllTextAsync(summaryFile, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("No test report",
+            await File.ReadAllTextAsync(summaryFile, TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         File.Delete(summaryFile);
-        await File.WriteAllTextAsync(Path.Combine(results, "run.md"), "| Passed | 41 |\n| Failed | 1 |\n", TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(results, "run.trx"), "<TestRun />", TestContext.Current.CancellationToken);
-        var filled = await ProcessRunner.RunAsync("bash", [summariser, results], env, cancellationToken: TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(
+            Path.Combine(results, "run.md"), "| Passed | 41 |\n| Failed | 1 |\n",
+            TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(
+            Path.Combine(results, "run.trx"), "<TestRun />", TestContext.Current.CancellationToken);
+        var filled = await ProcessRunner.RunAsync(
+            "bash", [summariser, results], env, cancellationToken: TestContext.Current.CancellationToken);
         filled.EnsureSuccess("test-summary.sh with reports");
         var summary = await File.ReadAllTextAsync(summaryFile, TestContext.Current.CancellationToken);
         Assert.Contains("| Failed | 1 |", summary, StringComparison.Ordinal);
@@ -215,5 +227,6 @@ public sealed class CiCdWorkflowTests
         Assert.Equal("${{ vars.EC2_PORT || '22' }}", env["EC2_PORT"]);
     }
 
-    internal static readonly string[] DeploySecrets = ["EC2_HOST", "EC2_USERNAME", "EC2_SSH_KEY", "EC2_HOST_KEY", "GHCR_PAT"];
+    internal static readonly string[] DeploySecrets =
+        ["EC2_HOST", "EC2_USERNAME", "EC2_SSH_KEY", "EC2_HOST_KEY", "GHCR_PAT"];
 }

@@ -36,7 +36,9 @@ public sealed class LeastPrivilegeTests
         Assert.All(untrusted, job => Assert.DoesNotContain(Write, job.Job.ScalarMap("permissions").Values));
     }
 
-    /// <summary>What the job token must allow for the steps of <paramref name="job"/>, by the actions they use.</summary>
+    /// <summary>
+    /// What the job token must allow for the steps of <paramref name="job"/>, by the actions they use.
+    /// </summary>
     private static Dictionary<string, string> MinimumPermissions(YamlMappingNode job)
     {
         var needed = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -35,7 +35,9 @@ public sealed partial class ProductImage : IAsyncDisposable
     /// <summary>The run's image (built on the first call; the same task for every later caller).</summary>
     public Task<BuiltImage> GetAsync() => _default.Value;
 
-    /// <summary>Builds another image from the same Dockerfile (another VERSION, say); removed at the end of the run too.</summary>
+    /// <summary>
+    /// Builds another image from the same Dockerfile (another VERSION, say); removed at the end of the run too.
+    /// </summary>
     public async Task<BuiltImage> BuildAsync(string version, string commit)
     {
         var repository = DockerCli.UniqueName("api");
