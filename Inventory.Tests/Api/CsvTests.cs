@@ -172,8 +172,8 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
         var again = new StringBuilder("sku,name,reorderPoint\n");
         for (var i = 0; i < 10_000; i++)
         {
-            again.Append("BULK-").Append(i).Append(i % 2 == 1 ? ",Renamed item " : ",Bulk item ").Append(i).Append(
-                ",5\n");
+            again.Append("BULK-").Append(i).Append(i % 2 == 1 ? ",Renamed item " : ",Bulk item ").Append(i)
+                .Append(",5\n");
         }
         using var second = await admin.PostJsonTextAsync("/api/items/import", again.ToString(), "text/csv");
         var secondSummary = await second.ReadJsonAsync(HttpStatusCode.OK);

@@ -39,7 +39,7 @@ public sealed class FuzzTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     private static readonly string[] BrokenJson =
     [
         "", " ", "{", "}", "null", "[]", "true", "\"text\"", "{\"sku\":}", "{\"sku\" \"x\"}", "{'sku':'x'}",
-            "{\"sku\":\"x\",}",
+        "{\"sku\":\"x\",}",
         "{\"quantity\":01}", "{\"quantity\":NaN}", "{\"quantity\":Infinity}", "\ufeff{", "{\"a\":\"\\uZZZZ\"}",
         new string('[', 5000) + new string(']', 5000), "{\"sku\":\"x\"}{\"sku\":\"y\"}",
     ];
@@ -169,11 +169,12 @@ public sealed class FuzzTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             requests.Add(() => fixture.Admin.GetAsync($"/api/items/{path}/movements", Ct));
             requests.Add(() => fixture.Admin.GetAsync($"/api/locations/{path}", Ct));
         }
-        foreach (var query in new[] { "limit=99999999999999999999", "limit=-1", "limit=abc", "lowStock=perhaps",
-            "includeArchived=2",
+        foreach (var query in new[]
+        {
+            "limit=99999999999999999999", "limit=-1", "limit=abc", "lowStock=perhaps", "includeArchived=2",
             "sort=%00", "search=%00", "search=%25%5F%5C", "category=%E2%80%AE", "cursor=" + new string('A', 2000),
-                "cursor=eyJzIjoiaXRlbXM6c2t1In0",
-            "cursor=%FF%FE" })
+            "cursor=eyJzIjoiaXRlbXM6c2t1In0", "cursor=%FF%FE",
+        })
         {
             requests.Add(() => fixture.Admin.GetAsync($"/api/items?{query}", Ct));
         }

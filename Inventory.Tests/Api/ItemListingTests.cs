@@ -62,10 +62,9 @@ public sealed class ItemListingTests(ApiFixture fixture) : IClassFixture<ApiFixt
             using var response = await fixture.Reader.GetAsync(
                 cursor is null ? url : $"{url}&cursor={Uri.EscapeDataString(cursor)}", Ct);
             var page = await response.ReadJsonAsync(HttpStatusCode.OK);
-            var items = page.GetProperty("items").EnumerateArray().Select(
-                i => new Listed(i.GetProperty("sku").GetString()!,
-                i.GetProperty("name").GetString()!, i.GetProperty("onHand").GetInt64(),
-                    i.GetProperty("archived").GetBoolean())).ToList();
+            var items = page.GetProperty("items").EnumerateArray().Select(i => new Listed(
+                i.GetProperty("sku").GetString()!, i.GetProperty("name").GetString()!,
+                i.GetProperty("onHand").GetInt64(), i.GetProperty("archived").GetBoolean())).ToList();
             Assert.InRange(items.Count, 1, limit);
             all.AddRange(items);
             cursor = page.GetProperty("nextCursor").GetString();

@@ -293,8 +293,7 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
             var cursor = (await filtered.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("nextCursor").GetString();
             Assert.NotNull(cursor);
 
-            using var unfiltered =
-                await fixture.Reader.GetAsync(
+            using var unfiltered = await fixture.Reader.GetAsync(
                 $"/api/items?limit=1&sort={sort}&cursor={Uri.EscapeDataString(cursor!)}", Ct);
             var page = await unfiltered.ReadJsonAsync(HttpStatusCode.OK);
 

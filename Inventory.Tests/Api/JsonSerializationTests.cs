@@ -57,8 +57,8 @@ public sealed class JsonSerializationTests
         // The largest page a client may ask for, of items like the benchmark's: about 35 KB of JSON.
         var page = new ItemPage(
             Enumerable.Range(1, 200).Select(n => new ItemSummary($"BENCH-{n:D5}", $"Bench item {n:D5}",
-            $"Cat{n % 10}", "pcs", n % 20, false, 472_980 + n, DateTimeOffset.UtcNow)).ToList(),
-                "eyJzIjoiaXRlbXM6c2t1In0");
+                $"Cat{n % 10}", "pcs", n % 20, false, 472_980 + n, DateTimeOffset.UtcNow)).ToList(),
+            "eyJzIjoiaXRlbXM6c2t1In0");
         long written = 0;
         for (var i = 0; i < 12; i++)
         {

@@ -42,8 +42,7 @@ public sealed class LocationsAndReportsTests(ApiFixture fixture) : IClassFixture
         var code = ApiFixture.Unique("DUP");
         await fixture.Admin.CreateLocationAsync(code);
 
-        using (var duplicate =
-            await fixture.Admin.PostAsJsonAsync(
+        using (var duplicate = await fixture.Admin.PostAsJsonAsync(
             "/api/locations", new { code = code.ToLowerInvariant(), name = "again" }, Ct))
         {
             await duplicate.ReadProblemAsync(HttpStatusCode.Conflict, "duplicate-location");

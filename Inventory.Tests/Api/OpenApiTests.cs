@@ -57,8 +57,8 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     [InlineData("/api/items/{sku}/movements", "get", "200 404")]
     public async Task Each_endpoint_lists_its_own_failures(string path, string method, string statuses)
     {
-        var responses = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty(
-            "responses");
+        var responses = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method)
+            .GetProperty("responses");
 
         foreach (var status in statuses.Split(' '))
         {
@@ -71,11 +71,13 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     {
         var document = await DocumentAsync();
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        foreach (var schema in new[] { "CreateItemRequest", "UpdateItemRequest", "ItemResponse", "ItemPage",
-            "CreateLocationRequest",
+        foreach (var schema in new[]
+        {
+            "CreateItemRequest", "UpdateItemRequest", "ItemResponse", "ItemPage", "CreateLocationRequest",
             "LocationResponse", "StockChangeRequest", "StockTransferRequest", "StockCountRequest",
-                "StockMovementResponse",
-            "StockMovementPage", "LowStockReport", "ImportSummary", "ProblemDetails", "HttpValidationProblemDetails" })
+            "StockMovementResponse", "StockMovementPage", "LowStockReport", "ImportSummary", "ProblemDetails",
+            "HttpValidationProblemDetails",
+        })
         {
             Assert.True(schemas.TryGetProperty(schema, out _), $"No schema {schema}.");
         }
@@ -92,11 +94,10 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var receipt = items.GetProperty("/api/stock/receipts").GetProperty("post");
         Assert.Contains(receipt.GetProperty("parameters").EnumerateArray(),
             p => p.GetProperty("name").GetString() == "Idempotency-Key");
-        Assert.True(items.GetProperty("/api/items/import").GetProperty("post").GetProperty("requestBody").GetProperty(
-            "content").TryGetProperty("text/csv", out _));
-        Assert.True(items.GetProperty("/api/items/export").GetProperty("get").GetProperty(
-            "responses").GetProperty("200")
+        Assert.True(items.GetProperty("/api/items/import").GetProperty("post").GetProperty("requestBody")
             .GetProperty("content").TryGetProperty("text/csv", out _));
+        Assert.True(items.GetProperty("/api/items/export").GetProperty("get").GetProperty("responses")
+            .GetProperty("200").GetProperty("content").TryGetProperty("text/csv", out _));
         var list = items.GetProperty("/api/items").GetProperty("get").GetProperty("parameters").EnumerateArray()
             .Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.Equal(["search", "category", "lowStock", "includeArchived", "sort", "limit", "cursor"], list);

@@ -122,8 +122,8 @@ public sealed class CiCdWorkflowTests
             },
             attest.ScalarMap("with"));
         var steps = WorkflowDocument.Steps(build);
-        Assert.True(IndexOf(steps, WorkflowDocument.StepUsing(build, "docker/build-push-action")) < IndexOf(
-            steps, attest));
+        Assert.True(
+            IndexOf(steps, WorkflowDocument.StepUsing(build, "docker/build-push-action")) < IndexOf(steps, attest));
     }
 
     [Fact]

@@ -44,8 +44,8 @@ public sealed class ApiFactory(
     }
 
     /// <summary>
-    /// Polls <paramref name="path"/> until it answers <paramref name="status"/>, or fails after <paramref
-    /// name="timeout"/>.
+    /// Polls <paramref name="path"/> until it answers <paramref name="status"/>, or fails after
+    /// <paramref name="timeout"/>.
     /// </summary>
     public async Task WaitForStatusAsync(string path, HttpStatusCode status, TimeSpan? timeout = null)
     {

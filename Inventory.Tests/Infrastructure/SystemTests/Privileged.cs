@@ -27,8 +27,8 @@ public static class Privileged
         (await RunAsync(fileName, arguments)).EnsureSuccess($"(as root) {fileName} {string.Join(' ', arguments)}");
 
     /// <summary>
-    /// Writes <paramref name="content"/> to <paramref name="path"/> owned by <paramref name="owner"/> with <paramref
-    /// name="mode"/>.
+    /// Writes <paramref name="content"/> to <paramref name="path"/> owned by <paramref name="owner"/> with
+    /// <paramref name="mode"/>.
     /// </summary>
     public static async Task WriteFileAsync(string path, string content, string owner, string mode)
     {

@@ -110,8 +110,8 @@ public sealed class SshHost : IAsyncDisposable
     private string[] ClientOptions() =>
     [
         "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", PrivateKeyPath,
-        "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={KnownHostsPath}", "-o",
-            "GlobalKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={KnownHostsPath}",
+        "-o", "GlobalKnownHostsFile=/dev/null",
         "-o", "LogLevel=ERROR",
     ];
 
