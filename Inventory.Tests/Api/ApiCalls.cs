@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 
 namespace Inventory.Tests.Api;
 
@@ -25,7 +25,8 @@ internal static class ApiCalls
     }
 
     /// <summary>A new item and a new location, named after <paramref name="prefix"/>.</summary>
-    public static async Task<(string Sku, string Location)> CreateItemAndLocationAsync(this HttpClient admin, string prefix)
+    public static async Task<(string Sku, string Location)> CreateItemAndLocationAsync(
+        this HttpClient admin, string prefix)
     {
         var sku = ApiFixture.Unique(prefix);
         var location = ApiFixture.Unique("LOC");
@@ -43,7 +44,8 @@ internal static class ApiCalls
             : (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
     }
 
-    public static async Task<JsonElement> ReceiveAsync(this HttpClient client, string sku, string location, int quantity)
+    public static async Task<JsonElement> ReceiveAsync(
+        this HttpClient client, string sku, string location, int quantity)
     {
         using var response = await client.PostAsJsonAsync("/api/stock/receipts", new { sku, location, quantity }, Ct);
         return await response.ReadJsonAsync(HttpStatusCode.Created);
@@ -70,7 +72,8 @@ internal static class ApiCalls
     public static Task<HttpResponseMessage> PostJsonTextAsync(this HttpClient client, string path, string json,
         string contentType = "application/json", IReadOnlyDictionary<string, string>? headers = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8) };
+        var request = new HttpRequestMessage(
+            HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
@@ -83,12 +86,14 @@ internal static class ApiCalls
     public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
         var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == expected, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        Assert.True(response.StatusCode == expected,
+            $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     /// <summary>Asserts an RFC 9457 problem with this status (and type, when given) and returns it.</summary>
-    public static async Task<JsonElement> ReadProblemAsync(this HttpResponseMessage response, HttpStatusCode expected, string? typeSlug = null)
+    public static async Task<JsonElement> ReadProblemAsync(
+        this HttpResponseMessage response, HttpStatusCode expected, string? typeSlug = null)
     {
         var problem = await response.ReadJsonAsync(expected);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -102,7 +107,8 @@ internal static class ApiCalls
     }
 
     /// <summary>Asserts a 400 validation problem whose <c>errors</c> name <paramref name="fields"/>.</summary>
-    public static async Task<JsonElement> ReadValidationProblemAsync(this HttpResponseMessage response, params string[] fields)
+    public static async Task<JsonElement> ReadValidationProblemAsync(
+        this HttpResponseMessage response, params string[] fields)
     {
         var problem = await response.ReadProblemAsync(HttpStatusCode.BadRequest);
         var errors = problem.GetProperty("errors");

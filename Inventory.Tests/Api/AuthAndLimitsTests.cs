@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,7 +7,9 @@ using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>API keys and roles per route class, what needs no key, keys kept out of logs, per-key rate limits.</summary>
+/// <summary>
+/// API keys and roles per route class, what needs no key, keys kept out of logs, per-key rate limits.
+/// </summary>
 public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgres) : IClassFixture<ApiFixture>
 {
     public static TheoryData<string, string, int> Matrix()
@@ -59,15 +61,19 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
             "report" => await client.GetAsync("/api/reports/low-stock", Ct),
             "export" => await client.GetAsync("/api/items/export", Ct),
             "stock" => await client.PostAsJsonAsync("/api/stock/receipts", new { sku, location, quantity = 1 }, Ct),
-            "items" => await client.PostAsJsonAsync("/api/items", new { sku = ApiFixture.Unique("NEW"), name = "n" }, Ct),
-            "locations" => await client.PostAsJsonAsync("/api/locations", new { code = ApiFixture.Unique("NEW"), name = "n" }, Ct),
-            _ => await client.PostJsonTextAsync("/api/items/import", $"sku,name\n{ApiFixture.Unique("IMP")},Imported\n", "text/csv"),
+            "items" => await client.PostAsJsonAsync(
+                "/api/items", new { sku = ApiFixture.Unique("NEW"), name = "n" }, Ct),
+            "locations" => await client.PostAsJsonAsync(
+                "/api/locations", new { code = ApiFixture.Unique("NEW"), name = "n" }, Ct),
+            _ => await client.PostJsonTextAsync(
+                "/api/items/import", $"sku,name\n{ApiFixture.Unique("IMP")},Imported\n", "text/csv"),
         };
 
         Assert.Equal(expected, (int)response.StatusCode);
         if (expected >= 400)
         {
-            await response.ReadProblemAsync((HttpStatusCode)expected, expected == 401 ? "missing-api-key" : "forbidden");
+            await response.ReadProblemAsync(
+                (HttpStatusCode)expected, expected == 401 ? "missing-api-key" : "forbidden");
             Assert.Equal(0, await fixture.Admin.OnHandAsync(sku));
         }
         if (expected == 401)
@@ -110,7 +116,8 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
         // AddAuthentication() would register Data Protection, whose hosted service makes a key ring at every start.
         Assert.Null(fixture.Api.Services.GetService<IDataProtectionProvider>());
         Assert.DoesNotContain(fixture.Api.Services.GetServices<IHostedService>(),
-            service => service.GetType().Namespace?.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true);
+            service => service.GetType().Namespace?.StartsWith(
+                "Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true);
     }
 
     [Fact]
@@ -125,11 +132,13 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
         {
             using var client = api.CreateClient(key);
             using var read = await client.GetAsync("/api/items", Ct);
-            using var write = await client.PostAsJsonAsync("/api/locations", new { code = ApiFixture.Unique("K"), name = "k" }, Ct);
+            using var write = await client.PostAsJsonAsync(
+                "/api/locations", new { code = ApiFixture.Unique("K"), name = "k" }, Ct);
         }
 
         Assert.NotEmpty(logs.Lines);
-        Assert.Contains(logs.Lines, l => l.Contains("/api/items", StringComparison.Ordinal) || l.Contains("ApiKey", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines,
+            l => l.Contains("/api/items", StringComparison.Ordinal) || l.Contains("ApiKey", StringComparison.Ordinal));
         foreach (var secret in new[] { TestApiKeys.Reader, TestApiKeys.Operator, TestApiKeys.Admin, wrongKey })
         {
             Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
@@ -139,7 +148,8 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
     [Fact]
     public async Task A_key_over_its_rate_limit_gets_429_with_retry_after_while_other_keys_go_on()
     {
-        await using var api = await StartRateLimitedAsync("ratelimit", tokenLimit: 5, tokensPerPeriod: 1, period: "00:01:00");
+        await using var api =
+            await StartRateLimitedAsync("ratelimit", tokenLimit: 5, tokensPerPeriod: 1, period: "00:01:00");
         using var reader = api.CreateClient(TestApiKeys.Reader);
         using var admin = api.CreateClient(TestApiKeys.Admin);
 
@@ -151,12 +161,15 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 await response.ReadProblemAsync(HttpStatusCode.TooManyRequests, "rate-limited");
-                var retryAfter = int.Parse(response.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+                var retryAfter = int.Parse(
+                    response.Headers.GetValues("Retry-After").Single(),
+                    System.Globalization.CultureInfo.InvariantCulture);
                 Assert.InRange(retryAfter, 1, 60);
             }
         }
 
-        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 2)), statuses);
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5).Concat(
+            Enumerable.Repeat(HttpStatusCode.TooManyRequests, 2)), statuses);
         using var other = await admin.GetAsync("/api/locations", Ct);
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         using var health = await reader.GetAsync("/health", Ct);
@@ -166,7 +179,8 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
     [Fact]
     public async Task A_key_over_its_rate_limit_is_served_again_once_its_bucket_refills()
     {
-        await using var api = await StartRateLimitedAsync("ratelimitrefill", tokenLimit: 2, tokensPerPeriod: 2, period: "00:00:00.500");
+        await using var api =
+            await StartRateLimitedAsync("ratelimitrefill", tokenLimit: 2, tokensPerPeriod: 2, period: "00:00:00.500");
         using var reader = api.CreateClient(TestApiKeys.Reader);
 
         var statuses = new List<HttpStatusCode>();
@@ -177,7 +191,8 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
         }
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
 
-        // Refilled within a few periods (the limiter replenishes its buckets on its own timer); 10 s is far beyond that.
+        // Refilled within a few periods (the limiter replenishes its buckets on its own timer); 10 s is far beyond
+        // that.
         var served = false;
         for (var deadline = DateTime.UtcNow.AddSeconds(10); !served && DateTime.UtcNow < deadline;)
         {
@@ -189,12 +204,14 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
     }
 
     /// <summary>An API on a database of its own, with these token-bucket settings, answering /health.</summary>
-    private async Task<ApiFactory> StartRateLimitedAsync(string database, int tokenLimit, int tokensPerPeriod, string period)
+    private async Task<ApiFactory> StartRateLimitedAsync(
+        string database, int tokenLimit, int tokensPerPeriod, string period)
     {
         var api = new ApiFactory(await postgres.CreateDatabaseAsync(database), new Dictionary<string, string?>
         {
             ["RateLimiting:TokenLimit"] = tokenLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RateLimiting:TokensPerPeriod"] = tokensPerPeriod.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RateLimiting:TokensPerPeriod"] =
+                tokensPerPeriod.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RateLimiting:ReplenishmentPeriod"] = period,
         });
         try

@@ -1,10 +1,12 @@
 using System.Net.Http.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>Many requests at once against the same stock: no oversell, no lost update, the books always balance.</summary>
+/// <summary>
+/// Many requests at once against the same stock: no oversell, no lost update, the books always balance.
+/// </summary>
 public sealed class ConcurrencyTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     [Fact]
@@ -20,7 +22,8 @@ public sealed class ConcurrencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var issues = Enumerable.Range(0, 60).Select(_ => Task.Run(async () =>
         {
             start.Wait(Ct);
-            using var response = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 1 }, Ct);
+            using var response = await fixture.Operator.PostAsJsonAsync(
+                "/api/stock/issues", new { sku, location, quantity = 1 }, Ct);
             return response.StatusCode;
         })).ToList();
         start.Set();
@@ -58,8 +61,12 @@ public sealed class ConcurrencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
             return (response.StatusCode, body);
         })));
 
-        Assert.All(results, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"{(int)r.StatusCode}: {r.body}"));
-        var issued = requests.Zip(results).Count(p => p.First.Item1.EndsWith("issues", StringComparison.Ordinal) && p.Second.StatusCode == HttpStatusCode.Created);
+        Assert.All(results, r =>
+            Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict,
+            $"{(int)r.StatusCode}: {r.body}"));
+        var issued = requests.Zip(results).Count(
+            p => p.First.Item1.EndsWith("issues", StringComparison.Ordinal)
+            && p.Second.StatusCode == HttpStatusCode.Created);
         var received = requests.Count(r => r.Item1.EndsWith("receipts", StringComparison.Ordinal));
         Assert.Equal(100 + received - 2 * issued, await fixture.Reader.OnHandAsync(sku));
         Assert.True(await fixture.Reader.QuantityAtAsync(sku, a) >= 0);
@@ -78,7 +85,8 @@ public sealed class ConcurrencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
             var receipts = Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
             {
-                using var response = await fixture.Operator.PostAsJsonAsync("/api/stock/receipts", new { sku, location, quantity = 1 }, Ct);
+                using var response = await fixture.Operator.PostAsJsonAsync(
+                    "/api/stock/receipts", new { sku, location, quantity = 1 }, Ct);
                 return response.StatusCode;
             })).ToList();
             var archive = Task.Run(async () =>
@@ -88,7 +96,9 @@ public sealed class ConcurrencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
             });
             var statuses = await Task.WhenAll(receipts.Append(archive));
 
-            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Created or HttpStatusCode.Conflict or HttpStatusCode.NoContent, $"{s}"));
+            Assert.All(statuses, s =>
+                Assert.True(s is HttpStatusCode.Created or HttpStatusCode.Conflict or HttpStatusCode.NoContent,
+                $"{s}"));
             using var get = await fixture.Reader.GetAsync($"/api/items/{sku}", Ct);
             var item = await get.ReadJsonAsync(HttpStatusCode.OK);
             var archived = item.GetProperty("archived").GetBoolean();

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using Inventory.Api.Data;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>Settings validated at start-up (one line naming each bad one), and development seeding: once, only in Development.</summary>
+/// <summary>
+/// Settings validated at start-up (one line naming each bad one), and development seeding: once, only in Development.
+/// </summary>
 public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
 {
     public static TheoryData<string, string[], string[]> BadSettings() => new()
@@ -21,7 +24,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
         {
             "missing name, duplicate hash",
             [
-                $"Auth__ApiKeys__0__Name=a", "Auth__ApiKeys__0__Role=Admin", $"Auth__ApiKeys__0__Sha256={TestApiKeys.Sha256("k")}",
+                $"Auth__ApiKeys__0__Name=a", "Auth__ApiKeys__0__Role=Admin",
+                    $"Auth__ApiKeys__0__Sha256={TestApiKeys.Sha256("k")}",
                 "Auth__ApiKeys__1__Role=Reader", $"Auth__ApiKeys__1__Sha256={TestApiKeys.Sha256("k")}",
             ],
             ["Auth:ApiKeys:1:Name", "Auth:ApiKeys:1:Sha256 is the same key"]
@@ -29,7 +33,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
         {
             "bad rate limit and retention",
             [
-                "Auth__ApiKeys__0__Name=a", "Auth__ApiKeys__0__Role=Admin", $"Auth__ApiKeys__0__Sha256={TestApiKeys.Sha256("k")}",
+                "Auth__ApiKeys__0__Name=a", "Auth__ApiKeys__0__Role=Admin",
+                    $"Auth__ApiKeys__0__Sha256={TestApiKeys.Sha256("k")}",
                 "RateLimiting__TokenLimit=0", "Idempotency__Retention=02:00:00",
             ],
             ["RateLimiting:TokenLimit", "Idempotency:Retention"]
@@ -38,7 +43,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
 
     [Theory]
     [MemberData(nameof(BadSettings))]
-    public async Task Bad_settings_stop_the_process_with_one_line_naming_each_of_them(string label, string[] settings, string[] named)
+    public async Task Bad_settings_stop_the_process_with_one_line_naming_each_of_them(
+        string label, string[] settings, string[] named)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -50,7 +56,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
         };
         foreach (var setting in settings)
         {
-            var (key, value) = (setting[..setting.IndexOf('=', StringComparison.Ordinal)], setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            var (key, value) = (setting[..setting.IndexOf('=', StringComparison.Ordinal)],
+                setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..]);
             environment[key] = value;
         }
 
@@ -59,7 +66,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
             environment, timeout: TimeSpan.FromSeconds(60), cancellationToken: Ct);
 
         Assert.True(result.ExitCode == 1, $"{label}: exit {result.ExitCode}\n{result.Output}");
-        var line = Assert.Single(result.Output.Split('\n'), l => l.Contains("Configuration is invalid", StringComparison.Ordinal));
+        var line = Assert.Single(
+            result.Output.Split('\n'), l => l.Contains("Configuration is invalid", StringComparison.Ordinal));
         Assert.StartsWith("crit", line, StringComparison.Ordinal);
         foreach (var name in named)
         {
@@ -74,7 +82,10 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
     public async Task Development_with_the_switch_seeds_a_balanced_catalogue_once()
     {
         var connectionString = await postgres.CreateDatabaseAsync("seed");
-        var settings = new Dictionary<string, string?> { ["environment"] = "Development", ["Seeding:Enabled"] = "true" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["environment"] = "Development", ["Seeding:Enabled"] = "true",
+        };
         int items, movements;
         await using (var first = new ApiFactory(connectionString, settings))
         {
@@ -93,7 +104,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
             Assert.InRange(items, 180, 220);
             Assert.True(movements >= items / 2, $"Only {movements} movements for {items} items.");
             await using var scope = first.Services.CreateAsyncScope();
-            Assert.Empty(await scope.ServiceProvider.GetRequiredService<Inventory.Api.Stock.StockLedger>().FindMismatchesAsync(Ct));
+            Assert.Empty(await scope.ServiceProvider.GetRequiredService<Inventory.Api.Stock.StockLedger>()
+                .FindMismatchesAsync(Ct));
         }
 
         await using var second = new ApiFactory(connectionString, settings);
@@ -125,7 +137,8 @@ public sealed class ConfigurationAndSeedingTests(PostgresServer postgres)
     public async Task Database_commands_are_not_logged_one_by_one()
     {
         // Npgsql logs every command it runs (its SQL and duration) at Information, EF Core likewise: at thousands of
-        // requests a second that would be most of the API's work, and noise in every log. Only their warnings and errors.
+        // requests a second that would be most of the API's work, and noise in every log. Only their warnings and
+        // errors.
         var logs = new CapturedLogs();
         await using var api = new ApiFactory(await postgres.CreateDatabaseAsync("commandlogs"), logs: logs);
         await api.WaitForStatusAsync("/health", HttpStatusCode.OK);

@@ -1,12 +1,14 @@
 using System.Net.Http.Json;
 using System.Text;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>CSV export (streamed) and the all-or-nothing import, on a database of its own so counts are exact.</summary>
+/// <summary>
+/// CSV export (streamed) and the all-or-nothing import, on a database of its own so counts are exact.
+/// </summary>
 public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : IClassFixture<ApiFixture>
 {
     [Fact]
@@ -15,7 +17,8 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
         var location = ApiFixture.Unique("CSV");
         await fixture.Admin.CreateLocationAsync(location);
         var tricky = ApiFixture.Unique("Q");
-        await fixture.Admin.CreateItemAsync(tricky, reorderPoint: 3, name: "Bolt, \"heavy duty\" é🔩", category: "Fasteners");
+        await fixture.Admin.CreateItemAsync(
+            tricky, reorderPoint: 3, name: "Bolt, \"heavy duty\" é🔩", category: "Fasteners");
         await fixture.Operator.ReceiveAsync(tricky, location, 11);
 
         using var export = await fixture.Reader.GetAsync("/api/items/export", Ct);
@@ -23,7 +26,8 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
         Assert.Equal("text/csv", export.Content.Headers.ContentType?.MediaType);
         var csv = await export.Content.ReadAsStringAsync(Ct);
         Assert.StartsWith("sku,name,category,unit,reorderPoint,onHand\r\n", csv, StringComparison.Ordinal);
-        Assert.Contains($"{tricky},\"Bolt, \"\"heavy duty\"\" é🔩\",Fasteners,pcs,3,11\r\n", csv, StringComparison.Ordinal);
+        Assert.Contains($"{tricky},\"Bolt, \"\"heavy duty\"\" é🔩\",Fasteners,pcs,3,11\r\n", csv,
+            StringComparison.Ordinal);
         var before = await SnapshotAsync();
 
         using var import = await ImportAsync(csv);
@@ -49,15 +53,20 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
             """);
 
         var summary = await response.ReadJsonAsync(HttpStatusCode.OK);
-        Assert.Equal((2, 1, 1), (summary.GetProperty("rows").GetInt32(), summary.GetProperty("created").GetInt32(), summary.GetProperty("updated").GetInt32()));
+        Assert.Equal((2, 1, 1),
+            (summary.GetProperty("rows").GetInt32(), summary.GetProperty("created").GetInt32(),
+            summary.GetProperty("updated").GetInt32()));
         using var updated = await fixture.Reader.GetAsync($"/api/items/{existing}", Ct);
         var item = await updated.ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(existing, item.GetProperty("sku").GetString());
         Assert.Equal(("New name", "Tools", "box", 7),
-            (item.GetProperty("name").GetString(), item.GetProperty("category").GetString(), item.GetProperty("unit").GetString(), item.GetProperty("reorderPoint").GetInt32()));
+            (item.GetProperty("name").GetString(), item.GetProperty("category").GetString(),
+                item.GetProperty("unit").GetString(), item.GetProperty("reorderPoint").GetInt32()));
         using var fresh = await fixture.Reader.GetAsync($"/api/items/{created}", Ct);
         var newItem = await fresh.ReadJsonAsync(HttpStatusCode.OK);
-        Assert.Equal(("Trimmed name", "pcs", 0), (newItem.GetProperty("name").GetString(), newItem.GetProperty("unit").GetString(), newItem.GetProperty("reorderPoint").GetInt32()));
+        Assert.Equal(("Trimmed name", "pcs", 0),
+            (newItem.GetProperty("name").GetString(), newItem.GetProperty("unit").GetString(),
+            newItem.GetProperty("reorderPoint").GetInt32()));
     }
 
     [Fact]
@@ -163,7 +172,8 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
         var again = new StringBuilder("sku,name,reorderPoint\n");
         for (var i = 0; i < 10_000; i++)
         {
-            again.Append("BULK-").Append(i).Append(i % 2 == 1 ? ",Renamed item " : ",Bulk item ").Append(i).Append(",5\n");
+            again.Append("BULK-").Append(i).Append(i % 2 == 1 ? ",Renamed item " : ",Bulk item ").Append(i)
+                .Append(",5\n");
         }
         using var second = await admin.PostJsonTextAsync("/api/items/import", again.ToString(), "text/csv");
         var secondSummary = await second.ReadJsonAsync(HttpStatusCode.OK);
@@ -178,6 +188,7 @@ public sealed class CsvTests(ApiFixture fixture, PostgresServer postgres) : ICla
     /// <summary>Every item's SKU, name, category, unit, reorder point and row version: any change shows.</summary>
     private Task<string> SnapshotAsync() => fixture.WithDatabaseAsync(async db =>
         string.Join('\n', await db.Items.OrderBy(i => i.Id)
-            .Select(i => i.Sku + "|" + i.Name + "|" + i.Category + "|" + i.Unit + "|" + i.ReorderPoint + "|" + i.Version)
+            .Select(i => i.Sku + "|" + i.Name + "|" + i.Category + "|" + i.Unit + "|" + i.ReorderPoint + "|"
+                + i.Version)
             .ToListAsync(Ct)));
 }

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using Inventory.Api.Data;
 using Inventory.Api.Stock;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static Inventory.Tests.Api.ApiCalls;
@@ -37,11 +37,14 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
-        using var first = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 5 }, key), Ct);
+        using var first = await fixture.Operator.SendAsync(
+            Request("receipts", new { sku, location, quantity = 5 }, key), Ct);
         await first.ReadJsonAsync(HttpStatusCode.Created);
 
-        using var different = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 6 }, key), Ct);
-        using var otherRoute = await fixture.Operator.SendAsync(Request("issues", new { sku, location, quantity = 5 }, key), Ct);
+        using var different =
+            await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 6 }, key), Ct);
+        using var otherRoute =
+            await fixture.Operator.SendAsync(Request("issues", new { sku, location, quantity = 5 }, key), Ct);
 
         await different.ReadProblemAsync(HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
         await otherRoute.ReadProblemAsync(HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
@@ -54,12 +57,14 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
-        using var refused = await fixture.Operator.SendAsync(Request("issues", new { sku, location, quantity = 2 }, key), Ct);
+        using var refused = await fixture.Operator.SendAsync(
+            Request("issues", new { sku, location, quantity = 2 }, key), Ct);
         var problem = await refused.Content.ReadAsStringAsync(Ct);
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         await fixture.Operator.ReceiveAsync(sku, location, 10);
 
-        using var retry = await fixture.Operator.SendAsync(Request("issues", new { sku, location, quantity = 2 }, key), Ct);
+        using var retry = await fixture.Operator.SendAsync(
+            Request("issues", new { sku, location, quantity = 2 }, key), Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, retry.StatusCode);
         Assert.Equal("application/problem+json", retry.Content.Headers.ContentType?.MediaType);
@@ -76,7 +81,8 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(async () =>
         {
-            using var response = await fixture.Operator.SendAsync(Request("issues", new { sku, location, quantity = 7 }, key), Ct);
+            using var response = await fixture.Operator.SendAsync(
+                Request("issues", new { sku, location, quantity = 7 }, key), Ct);
             return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(Ct));
         })));
 
@@ -92,8 +98,10 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
 
-        using var byOperator = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
-        using var byAdmin = await fixture.Admin.SendAsync(Request("receipts", new { sku, location, quantity = 2 }, key), Ct);
+        using var byOperator =
+            await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
+        using var byAdmin = await fixture.Admin.SendAsync(
+            Request("receipts", new { sku, location, quantity = 2 }, key), Ct);
 
         Assert.Equal(HttpStatusCode.Created, byOperator.StatusCode);
         Assert.Equal(HttpStatusCode.Created, byAdmin.StatusCode);
@@ -108,7 +116,8 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         key = key == "TOO-LONG" ? new string('k', 201) : key;
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
 
-        using var response = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
+        using var response = await fixture.Operator.SendAsync(
+            Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
 
         await response.ReadValidationProblemAsync("idempotencyKey");
         Assert.Equal(0, await fixture.Reader.OnHandAsync(sku));
@@ -119,7 +128,8 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("IDEM");
         var key = Guid.NewGuid().ToString();
-        using (var first = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct))
+        using (var first = await fixture.Operator.SendAsync(
+            Request("receipts", new { sku, location, quantity = 1 }, key), Ct))
         {
             Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         }
@@ -130,7 +140,8 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         await AgeAsync(db, key, TimeSpan.FromHours(23));
         await store.DeleteExpiredAsync(Ct);
         Assert.True(await db.IdempotencyRecords.AnyAsync(r => r.Key == key, Ct), "Deleted before 24 h.");
-        using (var replay = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct))
+        using (var replay = await fixture.Operator.SendAsync(
+            Request("receipts", new { sku, location, quantity = 1 }, key), Ct))
         {
             Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
         }
@@ -138,7 +149,8 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
         await AgeAsync(db, key, TimeSpan.FromHours(49));
         Assert.True(await store.DeleteExpiredAsync(Ct) >= 1);
         Assert.False(await db.IdempotencyRecords.AnyAsync(r => r.Key == key, Ct));
-        using var fresh = await fixture.Operator.SendAsync(Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
+        using var fresh = await fixture.Operator.SendAsync(
+            Request("receipts", new { sku, location, quantity = 1 }, key), Ct);
         Assert.False(fresh.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(2, await fixture.Reader.OnHandAsync(sku));
     }
@@ -153,11 +165,13 @@ public sealed class IdempotencyTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
     private static HttpRequestMessage Request(string kind, object body, string key)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/stock/{kind}") { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(
+            HttpMethod.Post, $"/api/stock/{kind}") { Content = JsonContent.Create(body) };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
         return request;
     }
 
     private Task<HttpResponseMessage> PostAsync(string kind, string json, string key) =>
-        fixture.Operator.PostJsonTextAsync($"/api/stock/{kind}", json, headers: new Dictionary<string, string> { ["Idempotency-Key"] = key });
+        fixture.Operator.PostJsonTextAsync(
+            $"/api/stock/{kind}", json, headers: new Dictionary<string, string> { ["Idempotency-Key"] = key });
 }

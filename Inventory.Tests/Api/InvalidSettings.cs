@@ -1,4 +1,4 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 
 namespace Inventory.Tests.Api;
 

@@ -1,4 +1,4 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
@@ -10,7 +10,7 @@ namespace Inventory.Tests.Api;
 public sealed class ItemListingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     [Fact]
-    public async Task Paging_through_the_whole_catalogue_without_filters_lists_every_live_item_once_in_order_with_its_stock()
+    public async Task Paging_through_the_catalogue_without_filters_lists_every_live_item_once_in_order_with_its_stock()
     {
         // SKUs that differ in case sort by their lower-case key; names are plain capitalised ASCII, so every collation
         // orders them alike. Two items share a name: the id breaks the tie, in creation order.
@@ -49,7 +49,9 @@ public sealed class ItemListingTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
     private sealed record Listed(string Sku, string Name, long OnHand, bool Archived);
 
-    /// <summary>Follows nextCursor from the first page to the last, checking that no page is longer than asked.</summary>
+    /// <summary>
+    /// Follows nextCursor from the first page to the last, checking that no page is longer than asked.
+    /// </summary>
     private async Task<List<Listed>> WalkAsync(int limit, string query = "")
     {
         var url = $"/api/items?limit={limit}&{query}";
@@ -57,10 +59,12 @@ public sealed class ItemListingTests(ApiFixture fixture) : IClassFixture<ApiFixt
         string? cursor = null;
         do
         {
-            using var response = await fixture.Reader.GetAsync(cursor is null ? url : $"{url}&cursor={Uri.EscapeDataString(cursor)}", Ct);
+            using var response = await fixture.Reader.GetAsync(
+                cursor is null ? url : $"{url}&cursor={Uri.EscapeDataString(cursor)}", Ct);
             var page = await response.ReadJsonAsync(HttpStatusCode.OK);
-            var items = page.GetProperty("items").EnumerateArray().Select(i => new Listed(i.GetProperty("sku").GetString()!,
-                i.GetProperty("name").GetString()!, i.GetProperty("onHand").GetInt64(), i.GetProperty("archived").GetBoolean())).ToList();
+            var items = page.GetProperty("items").EnumerateArray().Select(i => new Listed(
+                i.GetProperty("sku").GetString()!, i.GetProperty("name").GetString()!,
+                i.GetProperty("onHand").GetInt64(), i.GetProperty("archived").GetBoolean())).ToList();
             Assert.InRange(items.Count, 1, limit);
             all.AddRange(items);
             cursor = page.GetProperty("nextCursor").GetString();

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
@@ -34,7 +34,8 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         var sku = ApiFixture.Unique("Case");
         await fixture.Admin.CreateItemAsync(sku, name: "Original");
 
-        using var duplicate = await fixture.Admin.PostAsJsonAsync("/api/items", new { sku = sku.ToUpperInvariant(), name = "Copy" }, Ct);
+        using var duplicate =
+            await fixture.Admin.PostAsJsonAsync("/api/items", new { sku = sku.ToUpperInvariant(), name = "Copy" }, Ct);
 
         await duplicate.ReadProblemAsync(HttpStatusCode.Conflict, "duplicate-sku");
         using var get = await fixture.Reader.GetAsync($"/api/items/{sku.ToLowerInvariant()}", Ct);
@@ -93,7 +94,8 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         using var created = await fixture.Admin.PostAsJsonAsync("/api/items", new { sku, name = "First" }, Ct);
         var firstTag = created.Headers.ETag!;
 
-        using (var missing = await fixture.Admin.PutAsJsonAsync($"/api/items/{sku}", new { name = "No precondition" }, Ct))
+        using (var missing = await fixture.Admin.PutAsJsonAsync(
+            $"/api/items/{sku}", new { name = "No precondition" }, Ct))
         {
             await missing.ReadProblemAsync(HttpStatusCode.PreconditionRequired, "if-match-required");
         }
@@ -123,13 +125,15 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         using var created = await fixture.Admin.PostAsJsonAsync("/api/items", new { sku, name = "Start" }, Ct);
         var tag = created.Headers.ETag!;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => PutAsync(sku, new { name = $"Writer {i}" }, tag)));
+        var responses = await Task.WhenAll(
+            Enumerable.Range(0, 8).Select(i => PutAsync(sku, new { name = $"Writer {i}" }, tag)));
 
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.PreconditionFailed));
         var winner = await responses.Single(r => r.StatusCode == HttpStatusCode.OK).ReadJsonAsync(HttpStatusCode.OK);
         using var get = await fixture.Reader.GetAsync($"/api/items/{sku}", Ct);
-        Assert.Equal(winner.GetProperty("name").GetString(), (await get.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString());
+        Assert.Equal(winner.GetProperty("name").GetString(),
+            (await get.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString());
         foreach (var response in responses)
         {
             response.Dispose();
@@ -139,13 +143,15 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [Fact]
     public async Task Update_of_an_unknown_item_is_404_and_invalid_fields_are_400()
     {
-        using (var unknown = await PutAsync(ApiFixture.Unique("nope"), new { name = "x" }, new EntityTagHeaderValue("\"1\"")))
+        using (var unknown = await PutAsync(
+            ApiFixture.Unique("nope"), new { name = "x" }, new EntityTagHeaderValue("\"1\"")))
         {
             await unknown.ReadProblemAsync(HttpStatusCode.NotFound, "item-not-found");
         }
         var sku = ApiFixture.Unique("Valid");
         await fixture.Admin.CreateItemAsync(sku);
-        using var invalid = await PutAsync(sku, new { name = "", reorderPoint = -5 }, new EntityTagHeaderValue("\"1\""));
+        using var invalid = await PutAsync(
+            sku, new { name = "", reorderPoint = -5 }, new EntityTagHeaderValue("\"1\""));
         await invalid.ReadValidationProblemAsync("name", "reorderPoint");
     }
 
@@ -164,7 +170,8 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
             Assert.Equal(3, problem.GetProperty("onHand").GetInt64());
         }
 
-        using (var issue = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 3 }, Ct))
+        using (var issue = await fixture.Operator.PostAsJsonAsync(
+            "/api/stock/issues", new { sku, location, quantity = 3 }, Ct))
         {
             await issue.ReadJsonAsync(HttpStatusCode.Created);
         }
@@ -177,7 +184,8 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         Assert.Contains(sku, await ListSkusAsync($"/api/items?search={sku}&includeArchived=true"));
         using var get = await fixture.Reader.GetAsync($"/api/items/{sku}", Ct);
         Assert.True((await get.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("archived").GetBoolean());
-        using var receipt = await fixture.Operator.PostAsJsonAsync("/api/stock/receipts", new { sku, location, quantity = 1 }, Ct);
+        using var receipt = await fixture.Operator.PostAsJsonAsync(
+            "/api/stock/receipts", new { sku, location, quantity = 1 }, Ct);
         await receipt.ReadProblemAsync(HttpStatusCode.Conflict, "item-archived");
         using var unknown = await fixture.Admin.DeleteAsync($"/api/items/{ApiFixture.Unique("none")}", Ct);
         await unknown.ReadProblemAsync(HttpStatusCode.NotFound, "item-not-found");
@@ -254,14 +262,16 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         var cursor = (await first.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("nextCursor").GetString();
         Assert.NotNull(cursor);
 
-        using var response = await fixture.Reader.GetAsync($"/api/items?search={prefix}&limit=1&sort=name&cursor={cursor}", Ct);
+        using var response = await fixture.Reader.GetAsync(
+            $"/api/items?search={prefix}&limit=1&sort=name&cursor={cursor}", Ct);
 
         await response.ReadValidationProblemAsync("cursor");
     }
 
     private async Task<HttpResponseMessage> PutAsync(string sku, object body, EntityTagHeaderValue ifMatch)
     {
-        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/items/{sku}") { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(
+            HttpMethod.Put, $"/api/items/{sku}") { Content = JsonContent.Create(body) };
         request.Headers.IfMatch.Add(ifMatch);
         return await fixture.Admin.SendAsync(request, Ct);
     }
@@ -283,10 +293,12 @@ public sealed class ItemsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
             var cursor = (await filtered.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("nextCursor").GetString();
             Assert.NotNull(cursor);
 
-            using var unfiltered = await fixture.Reader.GetAsync($"/api/items?limit=1&sort={sort}&cursor={Uri.EscapeDataString(cursor!)}", Ct);
+            using var unfiltered = await fixture.Reader.GetAsync(
+                $"/api/items?limit=1&sort={sort}&cursor={Uri.EscapeDataString(cursor!)}", Ct);
             var page = await unfiltered.ReadJsonAsync(HttpStatusCode.OK);
 
-            Assert.Equal([$"{prefix}-c"], page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sku").GetString()));
+            Assert.Equal([$"{prefix}-c"],
+                page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sku").GetString()));
         }
     }
 

@@ -16,7 +16,8 @@ namespace Inventory.Tests.Api;
 /// <summary>
 /// The responses are written by the serializers generated at build time (<see cref="ApiJsonContext"/>), not only
 /// described by them: System.Text.Json silently falls back to its slower metadata-driven writer when the API's options
-/// differ from what the generator assumed (a DictionaryKeyPolicy did that unnoticed, at about a tenth of a listing's CPU).
+/// differ from what the generator assumed (a DictionaryKeyPolicy did that unnoticed, at about a tenth of a listing's
+/// CPU).
 /// </summary>
 public sealed class JsonSerializationTests
 {
@@ -25,7 +26,8 @@ public sealed class JsonSerializationTests
     {
         var options = ApiSerializerOptions();
         // Internal to System.Text.Json, so read by name; a rename fails here rather than passing unnoticed.
-        var fastPath = typeof(JsonTypeInfo).GetProperty("CanUseSerializeHandler", BindingFlags.Instance | BindingFlags.NonPublic);
+        var fastPath = typeof(JsonTypeInfo).GetProperty(
+            "CanUseSerializeHandler", BindingFlags.Instance | BindingFlags.NonPublic);
         Assert.NotNull(fastPath);
 
         var types = typeof(ApiJsonContext).GetCustomAttributesData()
@@ -53,8 +55,10 @@ public sealed class JsonSerializationTests
         Assert.NotNull(state);
 
         // The largest page a client may ask for, of items like the benchmark's: about 35 KB of JSON.
-        var page = new ItemPage(Enumerable.Range(1, 200).Select(n => new ItemSummary($"BENCH-{n:D5}", $"Bench item {n:D5}",
-            $"Cat{n % 10}", "pcs", n % 20, false, 472_980 + n, DateTimeOffset.UtcNow)).ToList(), "eyJzIjoiaXRlbXM6c2t1In0");
+        var page = new ItemPage(
+            Enumerable.Range(1, 200).Select(n => new ItemSummary($"BENCH-{n:D5}", $"Bench item {n:D5}",
+                $"Cat{n % 10}", "pcs", n % 20, false, 472_980 + n, DateTimeOffset.UtcNow)).ToList(),
+            "eyJzIjoiaXRlbXM6c2t1In0");
         long written = 0;
         for (var i = 0; i < 12; i++)
         {

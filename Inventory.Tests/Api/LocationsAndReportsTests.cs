@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
@@ -14,7 +14,8 @@ public sealed class LocationsAndReportsTests(ApiFixture fixture) : IClassFixture
         var sku = ApiFixture.Unique("ITEM");
         await fixture.Admin.CreateItemAsync(sku, name: "Widget");
 
-        using (var created = await fixture.Admin.PostAsJsonAsync("/api/locations", new { code, name = "Warehouse ✓" }, Ct))
+        using (var created = await fixture.Admin.PostAsJsonAsync(
+            "/api/locations", new { code, name = "Warehouse ✓" }, Ct))
         {
             var location = await created.ReadJsonAsync(HttpStatusCode.Created);
             Assert.Equal($"/api/locations/{code}", created.Headers.Location?.OriginalString);
@@ -23,7 +24,8 @@ public sealed class LocationsAndReportsTests(ApiFixture fixture) : IClassFixture
         await fixture.Operator.ReceiveAsync(sku, code, 9);
 
         using var list = await fixture.Reader.GetAsync("/api/locations", Ct);
-        var codes = (await list.ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(l => l.GetProperty("code").GetString()).ToList();
+        var codes = (await list.ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(
+            l => l.GetProperty("code").GetString()).ToList();
         Assert.Contains(code, codes);
         Assert.Equal(codes.OrderBy(c => c!.ToLowerInvariant(), StringComparer.Ordinal), codes);
 
@@ -40,7 +42,8 @@ public sealed class LocationsAndReportsTests(ApiFixture fixture) : IClassFixture
         var code = ApiFixture.Unique("DUP");
         await fixture.Admin.CreateLocationAsync(code);
 
-        using (var duplicate = await fixture.Admin.PostAsJsonAsync("/api/locations", new { code = code.ToLowerInvariant(), name = "again" }, Ct))
+        using (var duplicate = await fixture.Admin.PostAsJsonAsync(
+            "/api/locations", new { code = code.ToLowerInvariant(), name = "again" }, Ct))
         {
             await duplicate.ReadProblemAsync(HttpStatusCode.Conflict, "duplicate-location");
         }
@@ -48,7 +51,8 @@ public sealed class LocationsAndReportsTests(ApiFixture fixture) : IClassFixture
         {
             await unknown.ReadProblemAsync(HttpStatusCode.NotFound, "location-not-found");
         }
-        using var invalid = await fixture.Admin.PostAsJsonAsync("/api/locations", new { code = "a/b", name = new string('n', 201) }, Ct);
+        using var invalid = await fixture.Admin.PostAsJsonAsync(
+            "/api/locations", new { code = "a/b", name = new string('n', 201) }, Ct);
         await invalid.ReadValidationProblemAsync("code", "name");
     }
 
@@ -80,7 +84,8 @@ public sealed class LocationsAndReportsTests(ApiFixture fixture) : IClassFixture
                 Shortfall: i.GetProperty("shortfall").GetInt64()))
             .ToList();
         Assert.Equal([(below, 8L, 12L), (at, 5L, 0L)], rows);
-        var shortfalls = report.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("shortfall").GetInt64()).ToList();
+        var shortfalls = report.GetProperty("items").EnumerateArray().Select(
+            i => i.GetProperty("shortfall").GetInt64()).ToList();
         Assert.Equal(shortfalls.OrderByDescending(s => s), shortfalls);
     }
 }

@@ -1,12 +1,14 @@
 using System.Text.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>The OpenAPI document describes every /api endpoint, its schemas and its error responses; Scalar serves it.</summary>
+/// <summary>
+/// The OpenAPI document describes every /api endpoint, its schemas and its error responses; Scalar serves it.
+/// </summary>
 public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     [Fact]
@@ -16,18 +18,21 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var paths = document.GetProperty("paths");
         var endpoints = fixture.Api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true)
-            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => (Path: e.RoutePattern.RawText!.TrimEnd('/'), Method: m)))
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(
+                m => (Path: e.RoutePattern.RawText!.TrimEnd('/'), Method: m)))
             .ToList();
 
         Assert.Equal(16, endpoints.Count);
         foreach (var (path, method) in endpoints)
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} is not in the document.");
-            Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out var operation), $"{method} {path} is not in the document.");
+            Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out var operation),
+                $"{method} {path} is not in the document.");
             var responses = operation.GetProperty("responses");
             foreach (var status in new[] { "400", "401", "403", "429" })
             {
-                Assert.True(responses.TryGetProperty(status, out var response), $"{method} {path} does not describe {status}.");
+                Assert.True(responses.TryGetProperty(status, out var response),
+                    $"{method} {path} does not describe {status}.");
                 Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _),
                     $"{method} {path} {status} is not a problem+json response.");
             }
@@ -52,7 +57,8 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     [InlineData("/api/items/{sku}/movements", "get", "200 404")]
     public async Task Each_endpoint_lists_its_own_failures(string path, string method, string statuses)
     {
-        var responses = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+        var responses = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method)
+            .GetProperty("responses");
 
         foreach (var status in statuses.Split(' '))
         {
@@ -65,25 +71,33 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     {
         var document = await DocumentAsync();
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        foreach (var schema in new[] { "CreateItemRequest", "UpdateItemRequest", "ItemResponse", "ItemPage", "CreateLocationRequest",
-            "LocationResponse", "StockChangeRequest", "StockTransferRequest", "StockCountRequest", "StockMovementResponse",
-            "StockMovementPage", "LowStockReport", "ImportSummary", "ProblemDetails", "HttpValidationProblemDetails" })
+        foreach (var schema in new[]
+        {
+            "CreateItemRequest", "UpdateItemRequest", "ItemResponse", "ItemPage", "CreateLocationRequest",
+            "LocationResponse", "StockChangeRequest", "StockTransferRequest", "StockCountRequest",
+            "StockMovementResponse", "StockMovementPage", "LowStockReport", "ImportSummary", "ProblemDetails",
+            "HttpValidationProblemDetails",
+        })
         {
             Assert.True(schemas.TryGetProperty(schema, out _), $"No schema {schema}.");
         }
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
         Assert.Equal(("apiKey", "header", "X-Api-Key"),
-            (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()));
+            (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(),
+                scheme.GetProperty("name").GetString()));
         var items = document.GetProperty("paths");
         Assert.True(items.GetProperty("/api/items/{sku}").GetProperty("get").GetProperty("responses").GetProperty("200")
             .GetProperty("headers").TryGetProperty("ETag", out _));
         var put = items.GetProperty("/api/items/{sku}").GetProperty("put");
-        Assert.Contains(put.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "If-Match");
+        Assert.Contains(put.GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "If-Match");
         var receipt = items.GetProperty("/api/stock/receipts").GetProperty("post");
-        Assert.Contains(receipt.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
-        Assert.True(items.GetProperty("/api/items/import").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("text/csv", out _));
-        Assert.True(items.GetProperty("/api/items/export").GetProperty("get").GetProperty("responses").GetProperty("200")
+        Assert.Contains(receipt.GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.True(items.GetProperty("/api/items/import").GetProperty("post").GetProperty("requestBody")
             .GetProperty("content").TryGetProperty("text/csv", out _));
+        Assert.True(items.GetProperty("/api/items/export").GetProperty("get").GetProperty("responses")
+            .GetProperty("200").GetProperty("content").TryGetProperty("text/csv", out _));
         var list = items.GetProperty("/api/items").GetProperty("get").GetProperty("parameters").EnumerateArray()
             .Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.Equal(["search", "category", "lowStock", "includeArchived", "sort", "limit", "cursor"], list);

@@ -1,12 +1,15 @@
 using Inventory.Api.Data;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>Start-up against real PostgreSQL: migrations, the advisory lock, readiness and liveness, /version.</summary>
+/// <summary>
+/// Start-up against real PostgreSQL: migrations, the advisory lock, readiness and liveness, /version.
+/// </summary>
 public sealed class StartupAndHealthTests(PostgresServer postgres)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -24,7 +27,8 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
         using var scope = api.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
-        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(db.Database.GetMigrations(),
+            await db.Database.GetAppliedMigrationsAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -44,7 +48,8 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
     public async Task Unreachable_database_keeps_alive_200_and_health_503_until_it_appears_then_200_without_restart()
     {
         await using var later = DeferredPostgres.Prepare(postgres);
-        var connectionString = new NpgsqlConnectionStringBuilder(later.ConnectionString) { Database = "inventorydb" }.ConnectionString;
+        var connectionString =
+            new NpgsqlConnectionStringBuilder(later.ConnectionString) { Database = "inventorydb" }.ConnectionString;
         await using var api = new ApiFactory(connectionString);
         using var client = api.CreateClient();
 
@@ -70,7 +75,8 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
         var connectionString = await postgres.CreateDatabaseAsync("lock");
         await using var holder = new NpgsqlConnection(connectionString);
         await holder.OpenAsync(TestContext.Current.CancellationToken);
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({DatabaseMigrator.MigrationLockKey})", holder))
+        await using (var take =
+            new NpgsqlCommand($"SELECT pg_advisory_lock({DatabaseMigrator.MigrationLockKey})", holder))
         {
             await take.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
@@ -83,9 +89,11 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         }
-        Assert.False(await TableExistsAsync(holder, "__EFMigrationsHistory"), "Migrated while another instance held the lock.");
+        Assert.False(await TableExistsAsync(holder, "__EFMigrationsHistory"),
+            "Migrated while another instance held the lock.");
 
-        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({DatabaseMigrator.MigrationLockKey})", holder))
+        await using (var release =
+            new NpgsqlCommand($"SELECT pg_advisory_unlock({DatabaseMigrator.MigrationLockKey})", holder))
         {
             await release.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
@@ -110,7 +118,8 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
 
         await using var other = new NpgsqlConnection(connectionString);
         await other.OpenAsync(TestContext.Current.CancellationToken);
-        await using var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({DatabaseMigrator.MigrationLockKey})", other);
+        await using var tryLock =
+            new NpgsqlCommand($"SELECT pg_try_advisory_lock({DatabaseMigrator.MigrationLockKey})", other);
         Assert.True((bool)(await tryLock.ExecuteScalarAsync(TestContext.Current.CancellationToken))!,
             "A connection of the API still holds the migration lock.");
     }
@@ -142,7 +151,8 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
 
         using var scope = first.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
-        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(db.Database.GetMigrations(),
+            await db.Database.GetAppliedMigrationsAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -171,7 +181,8 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
             cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.ExitCode);
-        var failures = result.Output.Split('\n').Where(l => l.Contains("Database migration failed", StringComparison.Ordinal)).ToList();
+        var failures = result.Output.Split('\n').Where(
+            l => l.Contains("Database migration failed", StringComparison.Ordinal)).ToList();
         var line = Assert.Single(failures);
         Assert.Contains("crit", line, StringComparison.Ordinal);
         Assert.Contains("42P07", line, StringComparison.Ordinal);

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
@@ -14,7 +14,8 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
 
         using var response = await fixture.Operator.PostAsJsonAsync("/api/stock/receipts",
-            new { sku = sku.ToLowerInvariant(), location, quantity = 12, reason = "PO arrived", reference = "PO-7781" }, Ct);
+            new { sku = sku.ToLowerInvariant(), location, quantity = 12, reason = "PO arrived",
+                reference = "PO-7781" }, Ct);
 
         var movement = await response.ReadJsonAsync(HttpStatusCode.Created);
         Assert.True(movement.GetProperty("id").GetInt64() > 0);
@@ -36,14 +37,16 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
         await fixture.Operator.ReceiveAsync(sku, location, 5);
 
-        using (var issue = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 3 }, Ct))
+        using (var issue = await fixture.Operator.PostAsJsonAsync(
+            "/api/stock/issues", new { sku, location, quantity = 3 }, Ct))
         {
             var movement = await issue.ReadJsonAsync(HttpStatusCode.Created);
             Assert.Equal("issue", movement.GetProperty("type").GetString());
             Assert.Equal(2, movement.GetProperty("onHandAfter").GetInt64());
         }
 
-        using var refused = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 3 }, Ct);
+        using var refused = await fixture.Operator.PostAsJsonAsync(
+            "/api/stock/issues", new { sku, location, quantity = 3 }, Ct);
         var problem = await refused.ReadProblemAsync(HttpStatusCode.Conflict, "insufficient-stock");
         Assert.Equal(2, problem.GetProperty("available").GetInt64());
         Assert.Equal(3, problem.GetProperty("requested").GetInt64());
@@ -56,7 +59,8 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     {
         var (sku, location) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
 
-        using var response = await fixture.Operator.PostAsJsonAsync("/api/stock/issues", new { sku, location, quantity = 1 }, Ct);
+        using var response = await fixture.Operator.PostAsJsonAsync(
+            "/api/stock/issues", new { sku, location, quantity = 1 }, Ct);
 
         var problem = await response.ReadProblemAsync(HttpStatusCode.Conflict, "insufficient-stock");
         Assert.Equal(0, problem.GetProperty("available").GetInt64());
@@ -71,7 +75,8 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
         await fixture.Operator.ReceiveAsync(sku, from, 10);
 
         using (var transfer = await fixture.Operator.PostAsJsonAsync("/api/stock/transfers",
-            new { sku, fromLocation = from, toLocation = to.ToLowerInvariant(), quantity = 4, reason = "rebalance" }, Ct))
+            new { sku, fromLocation = from, toLocation = to.ToLowerInvariant(), quantity = 4,
+                reason = "rebalance" }, Ct))
         {
             var movement = await transfer.ReadJsonAsync(HttpStatusCode.Created);
             Assert.Equal("transfer", movement.GetProperty("type").GetString());
@@ -184,7 +189,8 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
             using var response = await fixture.Reader.GetAsync(
                 $"/api/items/{sku}/movements?limit=3" + (cursor is null ? "" : $"&cursor={cursor}"), Ct);
             var page = await response.ReadJsonAsync(HttpStatusCode.OK);
-            quantities.AddRange(page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("quantity").GetInt64()));
+            quantities.AddRange(page.GetProperty("items").EnumerateArray().Select(
+                m => m.GetProperty("quantity").GetInt64()));
             cursor = page.GetProperty("nextCursor").GetString();
         }
         while (cursor is not null);

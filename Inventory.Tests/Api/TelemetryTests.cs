@@ -20,7 +20,8 @@ public sealed class TelemetryTests
     public void Traces_and_metrics_are_collected_only_with_an_otlp_endpoint(string? endpoint, bool collected)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration["ConnectionStrings:" + DatabaseExtensions.ConnectionName] = "Host=127.0.0.1;Database=unused";
+        builder.Configuration["ConnectionStrings:" + DatabaseExtensions.ConnectionName] =
+            "Host=127.0.0.1;Database=unused";
         if (endpoint is not null)
         {
             builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;

@@ -72,7 +72,9 @@ public sealed class AppHostTests
         Assert.Contains("install the PostgreSQL server", message, StringComparison.Ordinal);
     }
 
-    /// <summary>Runs the built AppHost as a developer would; it must give up on its own well before the timeout.</summary>
+    /// <summary>
+    /// Runs the built AppHost as a developer would; it must give up on its own well before the timeout.
+    /// </summary>
     private static Task<ProcessResult> RunAppHostAsync(Dictionary<string, string?> environment)
     {
         environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";

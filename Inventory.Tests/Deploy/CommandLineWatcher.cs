@@ -55,7 +55,9 @@ internal sealed class CommandLineWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops sampling; returns the command lines that held the secret and how many times all processes were read.</summary>
+    /// <summary>
+    /// Stops sampling; returns the command lines that held the secret and how many times all processes were read.
+    /// </summary>
     public async Task<(IReadOnlyList<string> Hits, int Samples)> StopAsync()
     {
         await _stop.CancelAsync();

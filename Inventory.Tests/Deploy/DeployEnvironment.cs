@@ -2,10 +2,14 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
-/// <summary>Every deploy test runs in this collection: one at a time, since they share the SSH host, the registry and the machine's cores.</summary>
+/// <summary>
+/// Every deploy test runs in this collection: one at a time, since they share the SSH host, the registry and the
+/// machine's cores.
+/// </summary>
 [CollectionDefinition(nameof(DeployScenarios))]
 public sealed class DeployScenarios : ICollectionFixture<DeployEnvironment>;
 
@@ -16,7 +20,8 @@ public sealed class DeployScenarios : ICollectionFixture<DeployEnvironment>;
 /// <param name="Unhealthy">The first build started so that its database never answers: /health stays 503.</param>
 /// <param name="Crashing">The first build started with an invalid setting: it exits 1 at start-up.</param>
 /// <param name="Mislabelled">The first build pushed under a commit it was not built from.</param>
-public sealed record DeployTags(string First, string Second, string Third, string Unhealthy, string Crashing, string Mislabelled);
+public sealed record DeployTags(
+    string First, string Second, string Third, string Unhealthy, string Crashing, string Mislabelled);
 
 /// <summary>
 /// What the deploy scenarios share, started on first use and removed at the end: the registry, the SSH host with its
@@ -39,7 +44,9 @@ public sealed class DeployEnvironment : IAsyncDisposable
 
     public SshHost Host => _host ?? throw new InvalidOperationException("Call StartAsync first.");
 
-    /// <summary>Skips (or, with INVENTORY_REQUIRE_DOCKER=1, fails) without Docker, the SSH and registry programs, or root.</summary>
+    /// <summary>
+    /// Skips (or, with INVENTORY_REQUIRE_DOCKER=1, fails) without Docker, the SSH and registry programs, or root.
+    /// </summary>
     public static async Task RequireOrSkip()
     {
         await DockerEngine.RequireOrSkip();
@@ -47,7 +54,8 @@ public sealed class DeployEnvironment : IAsyncDisposable
             .Concat(new[] { SshHost.Sshd, LocalRegistry.Binary }.Where(path => !File.Exists(path)))
             .ToList();
         var reason = missing.Count > 0
-            ? $"missing {string.Join(", ", missing)} (apt-get install openssh-server docker-registry apache2-utils curl; .ci/run packages does)"
+            ? $"missing {string.Join(", ", missing)} "
+                + "(apt-get install openssh-server docker-registry apache2-utils curl; .ci/run packages does)"
             : await Privileged.UnavailableReasonAsync();
         if (reason is null)
         {
@@ -80,8 +88,10 @@ public sealed class DeployEnvironment : IAsyncDisposable
             var second = await productImage.BuildAsync("2026.11.29.2", NewCommit());
             var third = await productImage.BuildAsync("2026.11.29.3", NewCommit());
             var unhealthy = await DeriveAsync(first.Tag, "unhealthy",
-                """["dotnet", "Inventory.Api.dll", "--ConnectionStrings:inventorydb=Host=127.0.0.1;Port=9;Database=none;Username=none;Password=none"]""");
-            var crashing = await DeriveAsync(first.Tag, "crashing", """["dotnet", "Inventory.Api.dll", "--Auth:ApiKeys:0:Role=Nobody"]""");
+                """["dotnet", "Inventory.Api.dll", "--ConnectionStrings:inventorydb=Host=127.0.0.1;Port=9;"""
+                + """Database=none;Username=none;Password=none"]""");
+            var crashing = await DeriveAsync(
+                first.Tag, "crashing", """["dotnet", "Inventory.Api.dll", "--Auth:ApiKeys:0:Role=Nobody"]""");
 
             var tags = new DeployTags(first.Commit, second.Commit, third.Commit,
                 $"unhealthy-{Suffix()}", $"crashing-{Suffix()}", NewCommit());
@@ -104,7 +114,8 @@ public sealed class DeployEnvironment : IAsyncDisposable
     /// The usual start of a scenario: the environment (skipping without its tools), a target of its own, and the
     /// first <paramref name="deployed"/> versions deployed in order, each successfully.
     /// </summary>
-    public async Task<(DeployTarget Target, DeployTags Tags)> NewTargetAsync(ProductImage productImage, int deployed = 0,
+    public async Task<(DeployTarget Target, DeployTags Tags)> NewTargetAsync(
+        ProductImage productImage, int deployed = 0,
         IReadOnlyDictionary<string, string>? settings = null)
     {
         await RequireOrSkip();
@@ -127,15 +138,20 @@ public sealed class DeployEnvironment : IAsyncDisposable
     }
 
     /// <summary>A stack of its own on the shared host: see <see cref="DeployTarget.CreateAsync"/>.</summary>
-    public Task<DeployTarget> CreateTargetAsync(IReadOnlyDictionary<string, string>? settings = null, bool withProxy = true, int? port = null) =>
+    public Task<DeployTarget> CreateTargetAsync(
+        IReadOnlyDictionary<string, string>? settings = null, bool withProxy = true, int? port = null) =>
         DeployTarget.CreateAsync(Host, Registry, settings, withProxy, port);
 
-    /// <summary>Keeps one measurement line (durations, requests, failures) for the test output and deploy-measurements.txt.</summary>
+    /// <summary>
+    /// Keeps one measurement line (durations, requests, failures) for the test output and deploy-measurements.txt.
+    /// </summary>
     public void Measure(string what, DeployRun run, ClientLoopResult? loop)
     {
         var host = System.Text.RegularExpressions.Regex.Match(run.Output, @"result: .* seconds=(\d+)");
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{what}: exit {run.ExitCode}, {run.Elapsed.TotalSeconds:0.0} s on the runner (host: {(host.Success ? host.Groups[1].Value : "?")} s){(loop is null ? "" : $"; client loop: {loop}")}");
+            $"{what}: exit {run.ExitCode}, {run.Elapsed.TotalSeconds:0.0} s on the runner "
+            + $"(host: {(host.Success ? host.Groups[1].Value : "?")} s)"
+            + $"{(loop is null ? "" : $"; client loop: {loop}")}");
         _measurements.Enqueue(line);
         TestContext.Current.TestOutputHelper?.WriteLine("measured: " + line);
     }
@@ -158,7 +174,8 @@ public sealed class DeployEnvironment : IAsyncDisposable
     {
         if (!_measurements.IsEmpty)
         {
-            await File.WriteAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "deploy-measurements.txt"), _measurements);
+            await File.WriteAllLinesAsync(
+                Path.Combine(AppContext.BaseDirectory, "deploy-measurements.txt"), _measurements);
         }
         if (_host is not null)
         {
@@ -167,9 +184,11 @@ public sealed class DeployEnvironment : IAsyncDisposable
         if (_registry is not null)
         {
             // What the deploys pulled: every tag of this run's registry repository.
-            var pulled = await DockerCli.RunAsync(["image", "ls", _registry.Repository, "--format", "{{.Repository}}:{{.Tag}}"]);
+            var pulled = await DockerCli.RunAsync(
+                ["image", "ls", _registry.Repository, "--format", "{{.Repository}}:{{.Tag}}"]);
             await DockerCli.RemoveQuietlyAsync("image",
-                pulled.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                pulled.StandardOutput.Split(
+                    '\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await _registry.DisposeAsync();
         }
         await DockerCli.RemoveQuietlyAsync("image", [.. _derivedImages]);

@@ -1,4 +1,4 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
@@ -34,21 +34,25 @@ public sealed class DeployFaultTests(DeployEnvironment environment, ProductImage
                 break;
             case "wrong token":
                 environmentChanges["GHCR_PAT"] = "not-the-token";
-                expected = $"the registry {environment.Registry.Address} refused the login of {environment.Registry.UserName}: check GHCR_USERNAME and GHCR_PAT";
+                expected = $"the registry {environment.Registry.Address} refused the login of "
+                    + $"{environment.Registry.UserName}: check GHCR_USERNAME and GHCR_PAT";
                 break;
             case "missing env file":
-                environmentChanges["EC2_DEPLOY_ENV"] = await Variant(stack, "INVENTORY_ENV_FILE", "/nonexistent/inventory.env");
+                environmentChanges["EC2_DEPLOY_ENV"] =
+                    await Variant(stack, "INVENTORY_ENV_FILE", "/nonexistent/inventory.env");
                 expected = "the app env file /nonexistent/inventory.env does not exist";
                 break;
             case "unreadable env file":
                 var rootOnly = Path.Combine(stack.ConfigDirectory, "root-only.env");
-                await Privileged.WriteFileAsync(rootOnly, await stack.ReadConfigFileAsync("inventory.env"), "root", "600");
+                await Privileged.WriteFileAsync(
+                    rootOnly, await stack.ReadConfigFileAsync("inventory.env"), "root", "600");
                 environmentChanges["EC2_DEPLOY_ENV"] = await Variant(stack, "INVENTORY_ENV_FILE", rootOnly);
                 expected = $"the app env file {rootOnly} is not readable by {environment.Host.UserName}";
                 break;
             case "env file without a database":
                 var noDatabase = Path.Combine(stack.ConfigDirectory, "no-database.env");
-                await Privileged.WriteFileAsync(noDatabase, "Auth__ApiKeys__0__Name=x\n", environment.Host.UserName, "600");
+                await Privileged.WriteFileAsync(
+                    noDatabase, "Auth__ApiKeys__0__Name=x\n", environment.Host.UserName, "600");
                 environmentChanges["EC2_DEPLOY_ENV"] = await Variant(stack, "INVENTORY_ENV_FILE", noDatabase);
                 expected = "has no ConnectionStrings__inventorydb=… line";
                 break;
@@ -63,7 +67,8 @@ public sealed class DeployFaultTests(DeployEnvironment environment, ProductImage
                 expected = $"/.last_good_tag is missing, but the proxy serves {tags.First}";
                 break;
             case "no Docker":
-                environmentChanges["EC2_DEPLOY_ENV"] = await Variant(stack, "DOCKER_HOST", "unix:///nonexistent/docker.sock");
+                environmentChanges["EC2_DEPLOY_ENV"] =
+                    await Variant(stack, "DOCKER_HOST", "unix:///nonexistent/docker.sock");
                 expected = "cannot reach the Docker engine at unix:///nonexistent/docker.sock";
                 break;
             case "disk full":
@@ -71,7 +76,8 @@ public sealed class DeployFaultTests(DeployEnvironment environment, ProductImage
                 expected = "MB free on the disk of";
                 break;
             case "misspelt setting":
-                environmentChanges["EC2_DEPLOY_ENV"] = await stack.WriteDeployEnvVariantAsync(new Dictionary<string, string>(), "HEALTH_TIMOUT=5");
+                environmentChanges["EC2_DEPLOY_ENV"] =
+                    await stack.WriteDeployEnvVariantAsync(new Dictionary<string, string>(), "HEALTH_TIMOUT=5");
                 expected = "sets HEALTH_TIMOUT, which is not a setting (typo?)";
                 break;
             default:
@@ -121,7 +127,10 @@ public sealed class DeployFaultTests(DeployEnvironment environment, ProductImage
 
         var (run, loop) = await Users.WhileUsersCallAsync(stack, () => clash.DeployAsync(tags.Second));
 
-        Users.AssertFailedWith(run, $"port 127.0.0.1:{stack.Port} is in use by another program or container: free it, or set INVENTORY_HTTP_PORT");
+        Users.AssertFailedWith(
+            run,
+            $"port 127.0.0.1:{stack.Port} is in use by another program or container: "
+                + "free it, or set INVENTORY_HTTP_PORT");
         Assert.Empty(await clash.AppContainersAsync());
         Assert.DoesNotContain(await clash.ContainersAsync(), c => c.Role == "proxy");
         await Users.AssertStateAsync(clash, null, null);

@@ -1,16 +1,22 @@
 using System.Text.RegularExpressions;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
-/// <summary>The deploy scripts' own contract, without a host: usage, refusals before anything connects, bootstrap's dry run, the documented settings.</summary>
+/// <summary>
+/// The deploy scripts' own contract, without a host: usage, refusals before anything connects, bootstrap's dry run, the
+/// documented settings.
+/// </summary>
 public sealed partial class DeployScriptTests
 {
     private static string Script(string name) => Path.Combine(RepositoryPaths.Root, "deploy", name);
 
     private static Task<ProcessResult> RunAsync(string fileName, string[] arguments,
         IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
-        ProcessRunner.RunAsync(fileName, arguments, environment, timeout: timeout, cancellationToken: TestContext.Current.CancellationToken);
+        ProcessRunner.RunAsync(
+            fileName, arguments, environment, timeout: timeout,
+            cancellationToken: TestContext.Current.CancellationToken);
 
     public static TheoryData<string> Scripts => ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh"];
 
@@ -18,7 +24,8 @@ public sealed partial class DeployScriptTests
     [MemberData(nameof(Scripts))]
     public async Task Each_script_is_executable_and_prints_its_usage_on_h(string name)
     {
-        Assert.True(new FileInfo(Script(name)).UnixFileMode.HasFlag(UnixFileMode.UserExecute), $"{name} is not executable");
+        Assert.True(new FileInfo(Script(name)).UnixFileMode.HasFlag(UnixFileMode.UserExecute),
+            $"{name} is not executable");
         var help = await RunAsync(Script(name), ["-h"]);
         Assert.Equal(0, help.ExitCode);
         Assert.StartsWith("Usage: ", help.StandardOutput, StringComparison.Ordinal);
@@ -28,7 +35,10 @@ public sealed partial class DeployScriptTests
     public async Task Remote_refuses_without_its_secrets_or_with_a_tag_that_is_not_one_before_connecting()
     {
         var noHost = await RunAsync(Script("remote.sh"), ["deploy", "abc123"],
-            new Dictionary<string, string?> { ["EC2_HOST"] = null, ["EC2_USERNAME"] = "x", ["EC2_SSH_KEY"] = "x", ["EC2_HOST_KEY"] = "x" });
+            new Dictionary<string, string?>
+            {
+                ["EC2_HOST"] = null, ["EC2_USERNAME"] = "x", ["EC2_SSH_KEY"] = "x", ["EC2_HOST_KEY"] = "x",
+            });
         Assert.Equal(2, noHost.ExitCode);
         Assert.Contains("remote.sh: error: EC2_HOST is not set", noHost.StandardError, StringComparison.Ordinal);
 
@@ -46,20 +56,23 @@ public sealed partial class DeployScriptTests
         var summary = Path.Combine(Path.GetTempPath(), $"{DockerCli.UniqueName("summary")}.md");
         try
         {
-            var run = await RunAsync(Script("remote.sh"), ["deploy", "0123456789abcdef"], new Dictionary<string, string?>
+            var run = await RunAsync(
+                Script("remote.sh"), ["deploy", "0123456789abcdef"], new Dictionary<string, string?>
             {
                 ["EC2_HOST"] = "127.0.0.1",
-                ["EC2_PORT"] = LocalPostgresProcess.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["EC2_PORT"] = FreePort.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["EC2_USERNAME"] = "nobody",
                 ["EC2_SSH_KEY"] = "not a key",
-                ["EC2_HOST_KEY"] = "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5oZXJlLWlzLW5vLWtleS1oZXJlLWF0LWFsbC4u",
+                ["EC2_HOST_KEY"] =
+                    "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5oZXJlLWlzLW5vLWtleS1oZXJlLWF0LWFsbC4u",
                 ["GITHUB_STEP_SUMMARY"] = summary,
             }, timeout: TimeSpan.FromMinutes(1));
 
             Assert.Equal(1, run.ExitCode);
             Assert.Contains("cannot copy deploy/ to the host over SSH", run.StandardError, StringComparison.Ordinal);
             var written = await File.ReadAllTextAsync(summary, TestContext.Current.CancellationToken);
-            Assert.Contains("| outcome | ❌ failed before the host reported a result", written, StringComparison.Ordinal);
+            Assert.Contains("| outcome | ❌ failed before the host reported a result", written,
+                StringComparison.Ordinal);
             Assert.Contains("| tag | `0123456789abcdef` |", written, StringComparison.Ordinal);
         }
         finally
@@ -90,10 +103,15 @@ public sealed partial class DeployScriptTests
         var user = $"nouser{Guid.NewGuid().ToString("N")[..8]}";
 
         var run = await RunAsync(Script("bootstrap.sh"),
-            ["--dry-run", "--config-dir", Path.Combine(directory, "etc"), "--user", user, "--image", "ghcr.io/owner/repo",
+            ["--dry-run", "--config-dir", Path.Combine(directory, "etc"), "--user", user, "--image",
+                "ghcr.io/owner/repo",
                 "--authorized-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtleQ test"],
-            // Without DOCKER_HOST, as on a fresh EC2 host: each setting of defaults.env is written to deploy.env, set or not.
-            new Dictionary<string, string?> { ["INVENTORY_STATE_DIR"] = Path.Combine(directory, "state"), ["DOCKER_HOST"] = null });
+            // Without DOCKER_HOST, as on a fresh EC2 host: each setting of defaults.env is written to deploy.env,
+            // set or not.
+            new Dictionary<string, string?>
+            {
+                ["INVENTORY_STATE_DIR"] = Path.Combine(directory, "state"), ["DOCKER_HOST"] = null,
+            });
 
         Assert.True(run.Succeeded, run.Output);
         foreach (var expected in new[]

@@ -1,4 +1,5 @@
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
@@ -25,14 +26,16 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         }
 
         await using var watcher = CommandLineWatcher.Start(environment.Registry.Password);
-        var (run, loop) = await Users.WhileUsersCallAsync(stack, () => stack.DeployAsync(tags.First), liveBefore: false);
+        var (run, loop) = await Users.WhileUsersCallAsync(
+            stack, () => stack.DeployAsync(tags.First), liveBefore: false);
         var (hits, samples) = await watcher.StopAsync();
         environment.Measure("first deploy", run, loop);
 
         Users.AssertSucceeded(run);
         await Users.AssertLiveAsync(stack, tags.First);
         await Users.AssertStateAsync(stack, tags.First, null);
-        Assert.True(loop.RequestsBeforeFirstSuccess > 0, "the loop should have met the proxy's 502 before the first deploy");
+        Assert.True(loop.RequestsBeforeFirstSuccess > 0,
+            "the loop should have met the proxy's 502 before the first deploy");
         Assert.Equal([tags.First], loop.VersionsAfterDone);
         Assert.Contains("| outcome | ✅ deployed", run.Summary, StringComparison.Ordinal);
         Assert.Contains($"| tag | `{tags.First}` |", run.Summary, StringComparison.Ordinal);
@@ -41,16 +44,20 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         var log = await stack.AuditLogAsync();
         foreach (var step in DeploySteps)
         {
-            Assert.Contains(log, line => line.Contains($" user={environment.Host.UserName} action=deploy step={step} from=- to={tags.First} result=",
+            Assert.Contains(log, line => line.Contains(
+                $" user={environment.Host.UserName} action=deploy step={step} from=- to={tags.First} result=",
                 StringComparison.Ordinal));
         }
-        Assert.Contains(log, line => line.Contains("step=outcome", StringComparison.Ordinal) && line.Contains("result=deployed", StringComparison.Ordinal));
+        Assert.Contains(log, line => line.Contains("step=outcome", StringComparison.Ordinal)
+            && line.Contains("result=deployed", StringComparison.Ordinal));
 
         // The app runs hardened and is reached only through the proxy.
         var app = Assert.Single(await stack.AppContainersAsync());
         Assert.Equal("running", app.State);
-        Assert.Equal("true [ALL] [no-new-privileges] 536870912 unless-stopped map[]", await DockerCli.OutputAsync("inspect", "--format",
-            "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.PortBindings}}",
+        Assert.Equal("true [ALL] [no-new-privileges] 536870912 unless-stopped map[]",
+            await DockerCli.OutputAsync("inspect", "--format",
+            "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Memory}} "
+                + "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.PortBindings}}",
             app.Name));
 
         // The registry token: on no command line, in no output or log, and not left in a Docker config on the host.
@@ -110,7 +117,8 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         var (_, loop) = await Users.WhileUsersCallAsync(stack, async () =>
         {
             var deployingSecond = stack.DeployAsync(tags.Second);
-            await DeployTarget.WaitUntilAsync(async () => (await LockHolderAsync(stack)).Contains($"tag={tags.Second} ", StringComparison.Ordinal),
+            await DeployTarget.WaitUntilAsync(
+                async () => (await LockHolderAsync(stack)).Contains($"tag={tags.Second} ", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(60), "the first deploy to take the lock");
             var deployingThird = stack.DeployAsync(tags.Third);
             first = await deployingSecond;
@@ -121,15 +129,18 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
 
         Users.AssertSucceeded(first!);
         Users.AssertSucceeded(second!);
-        Assert.Contains($"waiting up to 300 s for the deploy lock, held by pid", second!.Output, StringComparison.Ordinal);
-        Assert.Contains($"(deploy of {tags.Second} by {environment.Host.UserName}", second.Output, StringComparison.Ordinal);
+        Assert.Contains($"waiting up to 300 s for the deploy lock, held by pid", second!.Output,
+            StringComparison.Ordinal);
+        Assert.Contains($"(deploy of {tags.Second} by {environment.Host.UserName}", second.Output,
+            StringComparison.Ordinal);
         await Users.AssertLiveAsync(stack, tags.Third);
         await Users.AssertStateAsync(stack, tags.Third, tags.Second);
         Users.AssertSwitched(loop, tags.First, tags.Second, tags.Third);
         // Serialised: the waiting deploy took the lock only after the first one had finished.
         var log = (await stack.AuditLogAsync()).ToList();
         var firstDone = log.FindIndex(l => l.Contains($"to={tags.Second} result=deployed", StringComparison.Ordinal));
-        var secondLocked = log.FindIndex(l => l.Contains($"step=lock from=- to={tags.Third} result=ok", StringComparison.Ordinal));
+        var secondLocked = log.FindIndex(
+            l => l.Contains($"step=lock from=- to={tags.Third} result=ok", StringComparison.Ordinal));
         Assert.True(firstDone >= 0 && secondLocked > firstDone, string.Join('\n', log));
     }
 
@@ -138,22 +149,26 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
     {
         var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1);
         await using var stack = target;
-        var impatient = await stack.WriteDeployEnvVariantAsync(new Dictionary<string, string> { ["DEPLOY_LOCK_TIMEOUT"] = "2" });
+        var impatient = await stack.WriteDeployEnvVariantAsync(
+            new Dictionary<string, string> { ["DEPLOY_LOCK_TIMEOUT"] = "2" });
 
         DeployRun? timedOut = null;
         var (next, loop) = await Users.WhileUsersCallAsync(stack, async () =>
         {
             // A deploy stuck in its health gate (the unhealthy image never answers 200) holds the lock…
             var stuck = stack.DeployAsync(tags.Unhealthy);
-            await DeployTarget.WaitUntilAsync(async () => (await Users.ContainersOfAsync(stack, tags.Unhealthy)).Count == 1
+            await DeployTarget.WaitUntilAsync(
+                async () => (await Users.ContainersOfAsync(stack, tags.Unhealthy)).Count == 1
                 && (await LockHolderAsync(stack)).Contains($"tag={tags.Unhealthy} ", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(60), "the stuck deploy to start its candidate");
 
             // …a deploy that may wait only 2 s gives up, naming it…
-            timedOut = await stack.DeployAsync(tags.Second, new Dictionary<string, string?> { ["EC2_DEPLOY_ENV"] = impatient });
+            timedOut = await stack.DeployAsync(
+                tags.Second, new Dictionary<string, string?> { ["EC2_DEPLOY_ENV"] = impatient });
 
             // …then the stuck deploy is killed outright (no trap runs), leaving its lock details and its candidate.
-            var pgid = System.Text.RegularExpressions.Regex.Match(await LockHolderAsync(stack), @"pgid=(\d+)").Groups[1].Value;
+            var pgid = System.Text.RegularExpressions.Regex.Match(
+                await LockHolderAsync(stack), @"pgid=(\d+)").Groups[1].Value;
             var kill = await environment.Host.RunAsync($"kill -KILL -- -{pgid}");
             Assert.True(kill.Succeeded, kill.Output);
             var killed = await stuck;
@@ -165,17 +180,21 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         environment.Measure("deploy after a killed deploy", next, loop);
 
         Users.AssertFailedWith(timedOut!, "another deploy still holds the lock after 2 s: pid ");
-        Assert.Contains($"(deploy of {tags.Unhealthy} by {environment.Host.UserName}", timedOut!.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains($"(deploy of {tags.Unhealthy} by {environment.Host.UserName}", timedOut!.ErrorLine,
+            StringComparison.Ordinal);
         Assert.Contains(", since 20", timedOut.ErrorLine, StringComparison.Ordinal);
 
         Users.AssertSucceeded(next);
-        Assert.Contains("which ended without releasing it (killed?): taking it over", next.Output, StringComparison.Ordinal);
+        Assert.Contains("which ended without releasing it (killed?): taking it over", next.Output,
+            StringComparison.Ordinal);
         Assert.Contains("a candidate an interrupted run left running", next.Output, StringComparison.Ordinal);
         Assert.Empty(await Users.ContainersOfAsync(stack, tags.Unhealthy));
         await Users.AssertLiveAsync(stack, tags.Second);
         await Users.AssertStateAsync(stack, tags.Second, tags.First);
         Users.AssertSwitched(loop, tags.First, tags.Second);
-        Assert.Contains(await stack.AuditLogAsync(), l => l.Contains("step=lock", StringComparison.Ordinal) && l.Contains("result=took-over", StringComparison.Ordinal));
+        Assert.Contains(await stack.AuditLogAsync(),
+            l => l.Contains("step=lock", StringComparison.Ordinal)
+            && l.Contains("result=took-over", StringComparison.Ordinal));
         Assert.Equal("", await LockHolderAsync(stack));
     }
 
@@ -189,10 +208,12 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         {
             // A cancelled workflow: SSH goes away and the deploy gets a hang-up (here SIGTERM) mid-gate.
             var stuck = stack.DeployAsync(tags.Unhealthy);
-            await DeployTarget.WaitUntilAsync(async () => (await Users.ContainersOfAsync(stack, tags.Unhealthy)).Count == 1
+            await DeployTarget.WaitUntilAsync(
+                async () => (await Users.ContainersOfAsync(stack, tags.Unhealthy)).Count == 1
                 && (await LockHolderAsync(stack)).Contains($"tag={tags.Unhealthy} ", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(60), "the deploy to start its candidate");
-            var pgid = System.Text.RegularExpressions.Regex.Match(await LockHolderAsync(stack), @"pgid=(\d+)").Groups[1].Value;
+            var pgid = System.Text.RegularExpressions.Regex.Match(
+                await LockHolderAsync(stack), @"pgid=(\d+)").Groups[1].Value;
             var terminate = await environment.Host.RunAsync($"kill -TERM -- -{pgid}");
             Assert.True(terminate.Succeeded, terminate.Output);
             return await stuck;
@@ -204,7 +225,8 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
         Assert.Equal("", await LockHolderAsync(stack));
         Assert.Equal([tags.First], loop.VersionsInOrder);
         await Users.AssertStateAsync(stack, tags.First, null);
-        Assert.Contains(await stack.AuditLogAsync(), l => l.Contains($"to={tags.Unhealthy} result=failed", StringComparison.Ordinal)
+        Assert.Contains(await stack.AuditLogAsync(),
+            l => l.Contains($"to={tags.Unhealthy} result=failed", StringComparison.Ordinal)
             && l.Contains("error=\"interrupted\"", StringComparison.Ordinal));
     }
 
@@ -213,5 +235,6 @@ public sealed class DeployTests(DeployEnvironment environment, ProductImage prod
     /// the file from here would take a lock of its own and fail (or make a deploy wait) while one holds it.
     /// </summary>
     private static async Task<string> LockHolderAsync(DeployTarget stack) =>
-        (await ProcessRunner.RunAsync("cat", [Path.Combine(stack.StateDirectory, "deploy.lock")])).StandardOutput.Trim();
+        (await ProcessRunner.RunAsync(
+            "cat", [Path.Combine(stack.StateDirectory, "deploy.lock")])).StandardOutput.Trim();
 }

@@ -1,4 +1,4 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
@@ -27,7 +27,11 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         };
         // The unhealthy one uses the whole HEALTH_TIMEOUT; 12 s is plenty to show it.
         var settings = failure == "never becomes healthy"
-            ? new Dictionary<string, string?> { ["EC2_DEPLOY_ENV"] = await stack.WriteDeployEnvVariantAsync(new Dictionary<string, string> { ["HEALTH_TIMEOUT"] = "12" }) }
+            ? new Dictionary<string, string?>
+            {
+                ["EC2_DEPLOY_ENV"] = await stack.WriteDeployEnvVariantAsync(
+                    new Dictionary<string, string> { ["HEALTH_TIMEOUT"] = "12" }),
+            }
             : null;
 
         var (run, loop) = await Users.WhileUsersCallAsync(stack, () => stack.DeployAsync(tag, settings));
@@ -35,17 +39,22 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
 
         Assert.Equal(1, run.ExitCode);
         Users.AssertFailedWith(run, $"{tag} did not pass the health gate");
-        Assert.Contains($"{tags.First} still serves — the state files are unchanged", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains($"{tags.First} still serves — the state files are unchanged", run.ErrorLine,
+            StringComparison.Ordinal);
         var (because, logLine) = failure switch
         {
-            "never becomes healthy" => ("GET /health of the candidate answered 503 instead of 200 for 12 s", "Database not reachable yet"),
-            "crashes at start" => ("stopped at start-up with exit code 1", "Auth:ApiKeys:0:Role must be Reader, Operator or Admin"),
+            "never becomes healthy" =>
+                ("GET /health of the candidate answered 503 instead of 200 for 12 s", "Database not reachable yet"),
+            "crashes at start" =>
+                ("stopped at start-up with exit code 1", "Auth:ApiKeys:0:Role must be Reader, Operator or Admin"),
             _ => ($"/version says version 'build-", $"Now listening on: http://[::]:8080"),
         };
         Assert.Contains(because, run.Output, StringComparison.Ordinal);
         Assert.Contains("its last 200 log lines:", run.Output, StringComparison.Ordinal);
         // The candidate's own log, quoted line by line.
-        Assert.Contains(run.Output.Split('\n'), line => line.StartsWith("  | ", StringComparison.Ordinal) && line.Contains(logLine, StringComparison.Ordinal));
+        Assert.Contains(run.Output.Split('\n'),
+            line => line.StartsWith("  | ", StringComparison.Ordinal)
+            && line.Contains(logLine, StringComparison.Ordinal));
         if (failure == "is mislabelled")
         {
             Assert.Contains($"commit '{tags.First}', not {tag}", run.Output, StringComparison.Ordinal);
@@ -55,7 +64,8 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         await LiveTarget.AssertUntouchedAsync(stack, tags);
         Assert.Contains("| outcome | ❌ failed", run.Summary, StringComparison.Ordinal);
         Assert.Contains($"{tags.First} still serves", run.Summary, StringComparison.Ordinal);
-        Assert.Contains(await stack.AuditLogAsync(), l => l.Contains($"to={tag} result=failed", StringComparison.Ordinal)
+        Assert.Contains(await stack.AuditLogAsync(),
+            l => l.Contains($"to={tag} result=failed", StringComparison.Ordinal)
             && l.Contains("step=outcome", StringComparison.Ordinal) && l.Contains("error=", StringComparison.Ordinal));
     }
 
@@ -71,7 +81,9 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         var run = await stack.DeployAsync(tags.Crashing);
 
         Users.AssertFailedWith(run, $"{tags.Crashing} did not pass the health gate");
-        Assert.Contains($"nothing healthy serves {stack.PublicAddress.ToString().TrimEnd('/')}: starting the last good version {tags.First} again",
+        Assert.Contains(
+            $"nothing healthy serves {stack.PublicAddress.ToString().TrimEnd('/')}: "
+                + $"starting the last good version {tags.First} again",
             run.Output, StringComparison.Ordinal);
         Assert.Contains($"{dead.Name}, is kept for its logs", run.Output, StringComparison.Ordinal);
         await Users.AssertLiveAsync(stack, tags.First);
@@ -79,6 +91,8 @@ public sealed class FailedVersionTests(DeployEnvironment environment, ProductIma
         var running = (await stack.AppContainersAsync()).Where(c => c.State == "running").ToList();
         Assert.Equal([tags.First], running.Select(c => c.Tag));
         Assert.NotEqual(dead.Name, running[0].Name);
-        Assert.Contains(await stack.AuditLogAsync(), l => l.Contains("step=recover", StringComparison.Ordinal) && l.Contains("result=ok", StringComparison.Ordinal));
+        Assert.Contains(await stack.AuditLogAsync(),
+            l => l.Contains("step=recover", StringComparison.Ordinal)
+            && l.Contains("result=ok", StringComparison.Ordinal));
     }
 }

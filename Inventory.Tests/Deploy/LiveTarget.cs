@@ -1,4 +1,4 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
@@ -12,7 +12,8 @@ public sealed class LiveTarget : IAsyncDisposable
     private DeployTarget? _stack;
     private DeployTags? _tags;
 
-    public async Task<(DeployTarget Stack, DeployTags Tags)> GetAsync(DeployEnvironment environment, ProductImage productImage)
+    public async Task<(DeployTarget Stack, DeployTags Tags)> GetAsync(
+        DeployEnvironment environment, ProductImage productImage)
     {
         await _once.WaitAsync();
         try
@@ -29,7 +30,9 @@ public sealed class LiveTarget : IAsyncDisposable
         }
     }
 
-    /// <summary>What must hold after any failed attempt: the first version serves, the state files say so, nothing else runs.</summary>
+    /// <summary>
+    /// What must hold after any failed attempt: the first version serves, the state files say so, nothing else runs.
+    /// </summary>
     public static async Task AssertUntouchedAsync(DeployTarget stack, DeployTags tags)
     {
         await Users.AssertLiveAsync(stack, tags.First);

@@ -1,8 +1,11 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
-/// <summary>rollback.sh through deploy/remote.sh (the rollback workflow) and over SSH by hand (--list), while users call the public port.</summary>
+/// <summary>
+/// rollback.sh through deploy/remote.sh (the rollback workflow) and over SSH by hand (--list), while users call the
+/// public port.
+/// </summary>
 [Collection(nameof(DeployScenarios))]
 public sealed class RollbackTests(DeployEnvironment environment, ProductImage productImage)
 {
@@ -23,12 +26,16 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
         Assert.Contains("| outcome | ✅ rolled back", run.Summary, StringComparison.Ordinal);
 
         // The operator's view, over SSH from the host's copy of deploy/.
-        var list = await environment.Host.RunAsync($"INVENTORY_DEPLOY_ENV={stack.DeployEnvPath} ~/inventory-deploy/rollback.sh --list");
+        var list = await environment.Host.RunAsync(
+            $"INVENTORY_DEPLOY_ENV={stack.DeployEnvPath} ~/inventory-deploy/rollback.sh --list");
         Assert.True(list.Succeeded, list.Output);
         var rows = list.StandardOutput.Split('\n');
-        Assert.Contains(rows, r => r.StartsWith(tags.First, StringComparison.Ordinal) && r.Contains(" live ", StringComparison.Ordinal)
+        Assert.Contains(rows,
+            r => r.StartsWith(tags.First, StringComparison.Ordinal) && r.Contains(" live ", StringComparison.Ordinal)
             && r.Contains("since 20", StringComparison.Ordinal) && r.EndsWith("on the host", StringComparison.Ordinal));
-        Assert.Contains(rows, r => r.StartsWith(tags.Second, StringComparison.Ordinal) && r.Contains(" previous ", StringComparison.Ordinal)
+        Assert.Contains(rows,
+            r => r.StartsWith(tags.Second, StringComparison.Ordinal)
+            && r.Contains(" previous ", StringComparison.Ordinal)
             && r.EndsWith("on the host", StringComparison.Ordinal));
         Assert.Contains($"rollback.sh goes back to {tags.Second}", list.StandardOutput, StringComparison.Ordinal);
 
@@ -40,15 +47,17 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
     }
 
     [Fact]
-    public async Task Rollback_to_an_explicit_tag_pulls_it_again_after_prune_removed_it_and_prune_keeps_the_state_files_versions()
+    public async Task Rollback_to_a_given_tag_pulls_it_again_once_pruned_and_prune_keeps_the_state_files_versions()
     {
-        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 2, settings: new Dictionary<string, string> { ["INVENTORY_KEEP"] = "2" });
+        var (target, tags) = await environment.NewTargetAsync(
+            productImage, deployed: 2, settings: new Dictionary<string, string> { ["INVENTORY_KEEP"] = "2" });
         await using var stack = target;
         var third = await stack.DeployAsync(tags.Third);
         Users.AssertSucceeded(third);
 
         // INVENTORY_KEEP=2: the live and the previous version (both in the state files) stay; the first goes.
-        Assert.Contains($"pruned the container {stack.Name}-app-{tags.First[..12]}", third.Output, StringComparison.Ordinal);
+        Assert.Contains($"pruned the container {stack.Name}-app-{tags.First[..12]}", third.Output,
+            StringComparison.Ordinal);
         Assert.Empty(await Users.ContainersOfAsync(stack, tags.First));
         Assert.False((await DockerCli.RunAsync(["image", "inspect", $"{environment.Registry.Repository}:{tags.First}"],
             cancellationToken: TestContext.Current.CancellationToken)).Succeeded);
@@ -60,7 +69,8 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
         environment.Measure("rollback to an explicit tag that had to be pulled again", run, loop);
 
         Users.AssertSucceeded(run);
-        Assert.Contains($"pulling {environment.Registry.Repository}:{tags.First}", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"pulling {environment.Registry.Repository}:{tags.First}", run.Output,
+            StringComparison.Ordinal);
         await Users.AssertLiveAsync(stack, tags.First);
         await Users.AssertStateAsync(stack, tags.First, tags.Third);
         Users.AssertSwitched(loop, tags.Third, tags.First);
@@ -80,7 +90,8 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
         Users.AssertSucceeded(await stack.DeployAsync(tags.First));
         var (run, loop) = await Users.WhileUsersCallAsync(stack, () => stack.RollbackAsync());
         Users.AssertFailedWith(run, "nothing to roll back to");
-        Assert.Contains("rollback.sh --list shows the versions that were live", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("rollback.sh --list shows the versions that were live", run.ErrorLine,
+            StringComparison.Ordinal);
         Assert.Equal([tags.First], loop.VersionsInOrder);
         await Users.AssertLiveAsync(stack, tags.First);
         await Users.AssertStateAsync(stack, tags.First, null);

@@ -1,9 +1,12 @@
 using System.Net.Http.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
-/// <summary>What the deploy scenarios assert again and again: users see no failed request, the right version answers, the state files say what they should.</summary>
+/// <summary>
+/// What the deploy scenarios assert again and again: users see no failed request, the right version answers, the state
+/// files say what they should.
+/// </summary>
 internal static class Users
 {
     /// <summary>
@@ -29,7 +32,8 @@ internal static class Users
         Assert.True(failures.Count == 0,
             $"{failures.Count} of {result.Requests} requests failed while users called the public port:\n" +
             string.Join('\n', failures.Take(20)) + $"\nthe run's output:\n{run.Output}");
-        Assert.True(result.RequestsAfterDone > 5, $"only {result.RequestsAfterDone} requests after the operation returned");
+        Assert.True(result.RequestsAfterDone > 5,
+            $"only {result.RequestsAfterDone} requests after the operation returned");
         if (liveBefore)
         {
             Assert.Equal(0, result.RequestsBeforeFirstSuccess);
@@ -53,7 +57,8 @@ internal static class Users
             $"versions first answered out of order: {loop}");
     }
 
-    public static async Task AssertLiveAsync(DeployTarget stack, string tag) => Assert.Equal(tag, await stack.LiveCommitAsync());
+    public static async Task AssertLiveAsync(DeployTarget stack, string tag) =>
+        Assert.Equal(tag, await stack.LiveCommitAsync());
 
     public static async Task AssertStateAsync(DeployTarget stack, string? last, string? previous) =>
         Assert.Equal((last, previous), await stack.ReadStateAsync());
@@ -81,7 +86,9 @@ internal static class Users
         return client;
     }
 
-    /// <summary>Creates an item through the proxy: proves the env file (key, database) and the migrations of the live version.</summary>
+    /// <summary>
+    /// Creates an item through the proxy: proves the env file (key, database) and the migrations of the live version.
+    /// </summary>
     public static async Task<string> CreateItemAsync(HttpClient admin)
     {
         var sku = $"DEPLOY-{Guid.NewGuid().ToString("N")[..8]}";

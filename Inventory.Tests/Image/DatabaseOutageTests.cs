@@ -1,8 +1,11 @@
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Image;
 
-/// <summary>The hardened image when its database is missing or frozen: each test on its own network and PostgreSQL.</summary>
+/// <summary>
+/// The hardened image when its database is missing or frozen: each test on its own network and PostgreSQL.
+/// </summary>
 public sealed class DatabaseOutageTests(ProductImage productImage)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
@@ -37,7 +40,8 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
         await api.WaitForStatusAsync("/health", HttpStatusCode.OK, Patience);
 
         Assert.Equal(before, await api.InspectAsync("{{.State.Pid}} {{.State.StartedAt}} {{.RestartCount}}"));
-        Assert.NotEqual("0", await postgres.QueryAsync("inventorydb", "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+        Assert.NotEqual("0", await postgres.QueryAsync(
+            "inventorydb", "SELECT count(*) FROM \"__EFMigrationsHistory\""));
     }
 
     [Fact]
@@ -94,7 +98,9 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
     private static Dictionary<string, string> Environment(PostgresContainer postgres) =>
         HardenedProduct.ApiEnvironment(postgres.ConnectionString(HardenedProduct.Database), OutageApiKey);
 
-    /// <summary>Runs <paramref name="whileFrozen"/> with the database paused (it keeps its connections but never answers).</summary>
+    /// <summary>
+    /// Runs <paramref name="whileFrozen"/> with the database paused (it keeps its connections but never answers).
+    /// </summary>
     private static async Task WhileFrozenAsync(PostgresContainer postgres, Func<Task> whileFrozen)
     {
         await DockerCli.OutputAsync("pause", postgres.Name);

@@ -2,14 +2,18 @@ using System.Formats.Tar;
 using System.Reflection.PortableExecutable;
 using System.Text.Json;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Image;
 
-/// <summary>What the Dockerfile builds, read from the engine without running it: context, files, config, history.</summary>
+/// <summary>
+/// What the Dockerfile builds, read from the engine without running it: context, files, config, history.
+/// </summary>
 public sealed class ImageContentsTests(ProductImage productImage)
 {
     private static readonly string[] Shells =
-        ["bin/sh", "bin/bash", "bin/dash", "bin/ash", "bin/busybox", "usr/bin/sh", "usr/bin/bash", "usr/bin/dash", "usr/bin/busybox"];
+        ["bin/sh", "bin/bash", "bin/dash", "bin/ash", "bin/busybox", "usr/bin/sh", "usr/bin/bash", "usr/bin/dash",
+            "usr/bin/busybox"];
 
     private static readonly string[] Downloaders = ["usr/bin/curl", "usr/bin/wget", "bin/curl", "bin/wget"];
 
@@ -25,9 +29,12 @@ public sealed class ImageContentsTests(ProductImage productImage)
         try
         {
             var dockerfile = Path.Combine(scratch.FullName, "Dockerfile");
-            await File.WriteAllTextAsync(dockerfile, "FROM scratch\nCOPY . /context/\n", TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(
+                dockerfile, "FROM scratch\nCOPY . /context/\n", TestContext.Current.CancellationToken);
             (await DockerCli.RunAsync(["build", "--quiet", "--file", dockerfile, "--tag", tag, "."],
-                workingDirectory: RepositoryPaths.Root, cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccess("docker build of the bare context");
+                workingDirectory: RepositoryPaths.Root,
+                    cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccess(
+                    "docker build of the bare context");
 
             var files = (await ExportFilesAsync(tag, scratch.FullName))
                 .Where(e => e.IsFile && e.Name.StartsWith("context/", StringComparison.Ordinal))
@@ -38,11 +45,15 @@ public sealed class ImageContentsTests(ProductImage productImage)
             Assert.Contains("Inventory.ServiceDefaults/Inventory.ServiceDefaults.csproj", files);
             Assert.Contains("Directory.Packages.props", files);
             var allowedRoots = new[] { "Inventory.Api/", "Inventory.ServiceDefaults/" };
-            var allowedFiles = new[] { "global.json", "Directory.Build.props", "Directory.Packages.props", ".editorconfig" };
+            var allowedFiles = new[] { "global.json", "Directory.Build.props", "Directory.Packages.props",
+                ".editorconfig" };
             Assert.All(files, file => Assert.True(
-                allowedFiles.Contains(file) || allowedRoots.Any(root => file.StartsWith(root, StringComparison.Ordinal)),
+                allowedFiles.Contains(file)
+                    || allowedRoots.Any(root => file.StartsWith(root, StringComparison.Ordinal)),
                 $"{file} reached the build context"));
-            Assert.DoesNotContain(files, f => f.Contains("/bin/", StringComparison.Ordinal) || f.Contains("/obj/", StringComparison.Ordinal));
+            Assert.DoesNotContain(
+                files, f => f.Contains("/bin/", StringComparison.Ordinal)
+                || f.Contains("/obj/", StringComparison.Ordinal));
             Assert.DoesNotContain(files, f => f.EndsWith(".Development.json", StringComparison.Ordinal));
         }
         finally
@@ -65,17 +76,25 @@ public sealed class ImageContentsTests(ProductImage productImage)
 
             Assert.Contains("app/Inventory.Api.dll", names);
             Assert.Contains("app/Inventory.ServiceDefaults.dll", names);
-            Assert.Contains(names, n => n.StartsWith("usr/share/dotnet/shared/Microsoft.AspNetCore.App/", StringComparison.Ordinal));
+            Assert.Contains(names,
+                n => n.StartsWith("usr/share/dotnet/shared/Microsoft.AspNetCore.App/", StringComparison.Ordinal));
             Assert.DoesNotContain(names, n => n.StartsWith("usr/share/dotnet/sdk", StringComparison.Ordinal));
-            Assert.DoesNotContain(names, n => n.StartsWith("src/", StringComparison.Ordinal) || n.StartsWith("root/.nuget", StringComparison.Ordinal));
-            Assert.DoesNotContain(names, n => n.EndsWith(".cs", StringComparison.Ordinal) || n.EndsWith(".csproj", StringComparison.Ordinal));
-            Assert.DoesNotContain(names, n => n.Contains("Inventory.Tests", StringComparison.Ordinal) || n.Contains("xunit", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(
+                names, n => n.StartsWith("src/", StringComparison.Ordinal)
+                || n.StartsWith("root/.nuget", StringComparison.Ordinal));
+            Assert.DoesNotContain(
+                names, n => n.EndsWith(".cs", StringComparison.Ordinal)
+                || n.EndsWith(".csproj", StringComparison.Ordinal));
+            Assert.DoesNotContain(
+                names, n => n.Contains("Inventory.Tests", StringComparison.Ordinal)
+                || n.Contains("xunit", StringComparison.OrdinalIgnoreCase));
             Assert.DoesNotContain(names, n => Shells.Contains(n) || Downloaders.Contains(n));
 
             // ReadyToRun: the assembly carries precompiled native code next to its IL.
             var dll = entries.Single(e => e.Name == "app/Inventory.Api.dll").Content!;
             using var pe = new PEReader(new MemoryStream(dll));
-            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "Inventory.Api.dll is not ReadyToRun");
+            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0,
+                "Inventory.Api.dll is not ReadyToRun");
         }
         finally
         {
@@ -89,11 +108,13 @@ public sealed class ImageContentsTests(ProductImage productImage)
         await DockerEngine.RequireOrSkip();
         var image = await productImage.GetAsync();
 
-        using var config = JsonDocument.Parse(await DockerCli.OutputAsync("image", "inspect", "--format", "{{json .Config}}", image.Tag));
+        using var config = JsonDocument.Parse(
+            await DockerCli.OutputAsync("image", "inspect", "--format", "{{json .Config}}", image.Tag));
         var root = config.RootElement;
 
         Assert.Equal("1654", root.GetProperty("User").GetString());
-        Assert.Equal(["dotnet", "Inventory.Api.dll"], root.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["dotnet", "Inventory.Api.dll"],
+            root.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
         Assert.True(root.GetProperty("ExposedPorts").TryGetProperty("8080/tcp", out _));
         var labels = root.GetProperty("Labels");
         Assert.Equal(image.Source, labels.GetProperty("org.opencontainers.image.source").GetString());
@@ -119,7 +140,8 @@ public sealed class ImageContentsTests(ProductImage productImage)
             await ProductImage.RemoveWhatAFailedBuildLeftAsync(result.Output);
 
             Assert.NotEqual(0, result.ExitCode);
-            Assert.Contains("VERSION and COMMIT must be non-empty and hold only", result.Output, StringComparison.Ordinal);
+            Assert.Contains("VERSION and COMMIT must be non-empty and hold only", result.Output,
+                StringComparison.Ordinal);
         }
         finally
         {
@@ -128,7 +150,8 @@ public sealed class ImageContentsTests(ProductImage productImage)
     }
 
     /// <summary>Creates (never starts) a container of <paramref name="image"/> and lists its filesystem.</summary>
-    private static async Task<List<(string Name, bool IsFile, byte[]? Content)>> ExportFilesAsync(string image, string scratch, string? readFile = null)
+    private static async Task<List<(string Name, bool IsFile, byte[]? Content)>> ExportFilesAsync(
+        string image, string scratch, string? readFile = null)
     {
         var container = DockerCli.UniqueName("export");
         var tarball = Path.Combine(scratch, "rootfs.tar");

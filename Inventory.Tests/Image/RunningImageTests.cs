@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
+using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Image;
 
@@ -33,7 +35,8 @@ public sealed class HardenedProduct : IAsyncDisposable
             }
             _network = await ContainerNetwork.CreateAsync("image");
             var postgres = await _network.StartPostgresAsync();
-            var api = await _network.StartHealthyApiAsync(image.Tag, postgres, Environment(postgres), TimeSpan.FromSeconds(60));
+            var api = await _network.StartHealthyApiAsync(
+                image.Tag, postgres, Environment(postgres), TimeSpan.FromSeconds(60));
             _started = (postgres, api);
             return _started.Value;
         }
@@ -44,9 +47,12 @@ public sealed class HardenedProduct : IAsyncDisposable
     }
 
     /// <summary>The API's whole configuration, as an operator's env file holds it (issue 3's key contract).</summary>
-    public Dictionary<string, string> Environment(PostgresContainer postgres) => ApiEnvironment(postgres.ConnectionString(Database), ApiKey);
+    public Dictionary<string, string> Environment(PostgresContainer postgres) =>
+        ApiEnvironment(postgres.ConnectionString(Database), ApiKey);
 
-    /// <summary>What every run of the image needs: its database and at least one API key (the API refuses to start without).</summary>
+    /// <summary>
+    /// What every run of the image needs: its database and at least one API key (the API refuses to start without).
+    /// </summary>
     public static Dictionary<string, string> ApiEnvironment(string connectionString, string apiKey) => new()
     {
         ["ConnectionStrings__inventorydb"] = connectionString,
@@ -66,8 +72,11 @@ public sealed class HardenedProduct : IAsyncDisposable
     }
 }
 
-/// <summary>The image running hardened beside PostgreSQL: health, build identity, user, a real write, secrets, stop.</summary>
-public sealed class RunningImageTests(ProductImage productImage, HardenedProduct product) : IClassFixture<HardenedProduct>
+/// <summary>
+/// The image running hardened beside PostgreSQL: health, build identity, user, a real write, secrets, stop.
+/// </summary>
+public sealed class RunningImageTests(ProductImage productImage, HardenedProduct product)
+    : IClassFixture<HardenedProduct>
 {
     [Fact]
     public async Task Hardened_it_migrates_an_empty_database_turns_healthy_and_reports_the_build_args()
@@ -83,10 +92,12 @@ public sealed class RunningImageTests(ProductImage productImage, HardenedProduct
         Assert.Equal(image.Commit, version.GetProperty("commit").GetString());
 
         // The database did not exist before the container started; now every migration is recorded in it.
-        Assert.NotEqual("0", await postgres.QueryAsync(HardenedProduct.Database, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+        Assert.NotEqual("0", await postgres.QueryAsync(
+            HardenedProduct.Database, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
         // It really ran hardened (the flags are the helper's; this proves the engine applied them).
         Assert.Equal("true [ALL] [no-new-privileges]",
-            await api.InspectAsync("{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}"));
+            await api.InspectAsync(
+                "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}"));
     }
 
     [Fact]
@@ -122,7 +133,8 @@ public sealed class RunningImageTests(ProductImage productImage, HardenedProduct
         create.Headers.Add("X-Api-Key", product.ApiKey);
         using var created = await api.Client.SendAsync(create, TestContext.Current.CancellationToken);
         Assert.True(created.StatusCode == HttpStatusCode.Created,
-            $"POST /api/items answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            $"POST /api/items answered {(int)created.StatusCode}: "
+            + await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         using var read = new HttpRequestMessage(HttpMethod.Get, $"/api/items/{sku}");
         read.Headers.Add("X-Api-Key", product.ApiKey);

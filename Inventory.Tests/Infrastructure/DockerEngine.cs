@@ -32,7 +32,8 @@ public static class DockerEngine
         {
             var result = await ProcessRunner.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"],
                 timeout: TimeSpan.FromSeconds(10));
-            return result.Succeeded ? null : $"'docker info' exited {result.ExitCode}: {FirstLine(result.StandardError)}";
+            return result.Succeeded ? null
+                : $"'docker info' exited {result.ExitCode}: {FirstLine(result.StandardError)}";
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or TimeoutException)
         {

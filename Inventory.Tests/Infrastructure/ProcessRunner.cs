@@ -4,7 +4,8 @@ using System.Text;
 namespace Inventory.Tests.Infrastructure;
 
 /// <summary>Outcome of a finished child process; <see cref="Output"/> interleaves stdout and stderr.</summary>
-public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError, string Output, TimeSpan Elapsed)
+public sealed record ProcessResult(
+    int ExitCode, string StandardOutput, string StandardError, string Output, TimeSpan Elapsed)
 {
     public bool Succeeded => ExitCode == 0;
 
@@ -76,11 +77,13 @@ public static class ProcessRunner
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
             throw new TimeoutException(
-                $"'{fileName} {string.Join(' ', arguments)}' did not finish within {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s. Output so far:\n{Snapshot(all)}");
+                $"'{fileName} {string.Join(' ', arguments)}' did not finish within "
+                + $"{(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s. Output so far:\n{Snapshot(all)}");
         }
         // The asynchronous readers may still hold the last lines.
         process.WaitForExit();
-        return new ProcessResult(process.ExitCode, Snapshot(stdout), Snapshot(stderr), Snapshot(all), stopwatch.Elapsed);
+        return new ProcessResult(
+            process.ExitCode, Snapshot(stdout), Snapshot(stderr), Snapshot(all), stopwatch.Elapsed);
     }
 
     private static void Append(StringBuilder own, StringBuilder all, string? line)

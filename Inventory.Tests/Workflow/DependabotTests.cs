@@ -2,7 +2,9 @@ using YamlDotNet.RepresentationModel;
 
 namespace Inventory.Tests.Workflow;
 
-/// <summary>.github/dependabot.yml keeps the actions, the NuGet packages and the Dockerfile's base images current.</summary>
+/// <summary>
+/// .github/dependabot.yml keeps the actions, the NuGet packages and the Dockerfile's base images current.
+/// </summary>
 public sealed class DependabotTests
 {
     private static readonly string[] Intervals = ["daily", "weekly", "monthly"];

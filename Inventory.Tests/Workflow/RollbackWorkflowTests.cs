@@ -48,7 +48,8 @@ public sealed class RollbackWorkflowTests
     }
 
     [Theory]
-    [InlineData("3f786850e387550fdab836ed7e6dc881de23001b", new[] { "rollback", "3f786850e387550fdab836ed7e6dc881de23001b" })]
+    [InlineData("3f786850e387550fdab836ed7e6dc881de23001b",
+        new[] { "rollback", "3f786850e387550fdab836ed7e6dc881de23001b" })]
     [InlineData("", new[] { "rollback" })]
     public async Task Rollback_passes_the_tag_only_when_one_was_given(string tag, string[] expectedArguments)
     {
@@ -59,7 +60,8 @@ public sealed class RollbackWorkflowTests
         var (result, _) = await script.RunAsync(step, new Dictionary<string, string?> { ["ROLLBACK_TAG"] = tag });
 
         result.EnsureSuccess("the rollback step");
-        Assert.Equal(expectedArguments.Select(a => $"arg:{a}"), result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(expectedArguments.Select(a => $"arg:{a}"),
+            result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Theory]

@@ -35,12 +35,15 @@ public sealed class StepScript : IDisposable
         return (result, outputs);
     }
 
-    /// <summary>A stand-in for a script of the repository that prints the arguments it got, one per line.</summary>
-    public void AddArgumentEcho(string relativePath)
+    /// <summary>
+    /// A stand-in for a script of the repository that prints the arguments it got, one per line, and exits with
+    /// <paramref name="exitCode"/>.
+    /// </summary>
+    public void AddArgumentEcho(string relativePath, int exitCode = 0)
     {
         var path = Path.Combine(Workspace, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, "#!/usr/bin/env bash\nprintf 'arg:%s\\n' \"$@\"\n");
+        File.WriteAllText(path, $"#!/usr/bin/env bash\nprintf 'arg:%s\\n' \"$@\"\nexit {exitCode}\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 

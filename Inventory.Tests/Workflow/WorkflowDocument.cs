@@ -6,7 +6,9 @@ using YamlDotNet.RepresentationModel;
 
 namespace Inventory.Tests.Workflow;
 
-/// <summary>A YAML file of <c>.github/</c> (a workflow, dependabot.yml) as YamlDotNet nodes, with the look-ups the tests need.</summary>
+/// <summary>
+/// A YAML file of <c>.github/</c> (a workflow, dependabot.yml) as YamlDotNet nodes, with the look-ups the tests need.
+/// </summary>
 public sealed partial class WorkflowDocument
 {
     public const string CiCd = ".github/workflows/ci-cd.yml";
@@ -60,11 +62,15 @@ public sealed partial class WorkflowDocument
     public static IReadOnlyList<YamlMappingNode> Steps(YamlMappingNode job) =>
         [.. ((YamlSequenceNode)job.Child("steps")!).Children.Cast<YamlMappingNode>()];
 
-    /// <summary>The one step of <paramref name="job"/> that uses <paramref name="action"/> (owner/name, any version).</summary>
+    /// <summary>
+    /// The one step of <paramref name="job"/> that uses <paramref name="action"/> (owner/name, any version).
+    /// </summary>
     public static YamlMappingNode StepUsing(YamlMappingNode job, string action) =>
         Assert.Single(Steps(job), s => s.Scalar("uses")?.StartsWith(action + "@", StringComparison.Ordinal) == true);
 
-    /// <summary>The one step of <paramref name="job"/> whose <c>run:</c> script contains <paramref name="text"/>.</summary>
+    /// <summary>
+    /// The one step of <paramref name="job"/> whose <c>run:</c> script contains <paramref name="text"/>.
+    /// </summary>
     public static YamlMappingNode StepRunning(YamlMappingNode job, string text) =>
         Assert.Single(Steps(job), s => s.Scalar("run")?.Contains(text, StringComparison.Ordinal) == true);
 
@@ -78,21 +84,25 @@ public sealed partial class WorkflowDocument
     private static partial Regex SecretReference();
 }
 
-/// <summary>Small, strict look-ups on YamlDotNet nodes: a missing or mistyped key fails the test with its name.</summary>
+/// <summary>
+/// Small, strict look-ups on YamlDotNet nodes: a missing or mistyped key fails the test with its name.
+/// </summary>
 public static class YamlNodeExtensions
 {
     public static YamlNode? Child(this YamlMappingNode map, string key) =>
         map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
     public static YamlMappingNode Mapping(this YamlMappingNode map, string key) =>
-        map.Child(key) as YamlMappingNode ?? throw new InvalidOperationException($"'{key}' is missing or not a mapping");
+        map.Child(key) as YamlMappingNode
+            ?? throw new InvalidOperationException($"'{key}' is missing or not a mapping");
 
     public static string? Scalar(this YamlMappingNode map, string key) => (map.Child(key) as YamlScalarNode)?.Value;
 
     /// <summary>A mapping of scalars (env, with, permissions) as a dictionary.</summary>
     public static IReadOnlyDictionary<string, string> ScalarMap(this YamlMappingNode map, string key) =>
         map.Child(key) is YamlMappingNode child
-            ? child.Children.ToDictionary(e => ((YamlScalarNode)e.Key).Value!, e => ((YamlScalarNode)e.Value).Value ?? "", StringComparer.Ordinal)
+            ? child.Children.ToDictionary(
+                e => ((YamlScalarNode)e.Key).Value!, e => ((YamlScalarNode)e.Value).Value ?? "", StringComparer.Ordinal)
             : new Dictionary<string, string>();
 
     /// <summary>The non-empty lines of a multi-line scalar (metadata tags, build args), trimmed.</summary>

@@ -2,7 +2,9 @@ using YamlDotNet.RepresentationModel;
 
 namespace Inventory.Tests.Workflow;
 
-/// <summary>What must hold in every workflow of the repository: least privilege, no secrets for forks, pinned actions.</summary>
+/// <summary>
+/// What must hold in every workflow of the repository: least privilege, no secrets for forks, pinned actions.
+/// </summary>
 public sealed class WorkflowSecurityTests
 {
     // Created by GitHub for each run, scoped by the job's permissions; nobody configures it.
@@ -16,7 +18,8 @@ public sealed class WorkflowSecurityTests
     [Fact]
     public void The_repository_has_the_ci_cd_and_the_rollback_workflow()
     {
-        Assert.Equal([WorkflowDocument.CiCd, WorkflowDocument.Rollback], _workflows.Select(w => w.RelativePath).Order(StringComparer.Ordinal));
+        Assert.Equal([WorkflowDocument.CiCd, WorkflowDocument.Rollback],
+            _workflows.Select(w => w.RelativePath).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -30,7 +33,8 @@ public sealed class WorkflowSecurityTests
     [Fact]
     public void Every_job_states_its_permissions()
     {
-        Assert.All(_workflows.SelectMany(w => w.AllJobs()), job => Assert.IsType<YamlMappingNode>(job.Job.Child("permissions")));
+        Assert.All(_workflows.SelectMany(w => w.AllJobs()),
+            job => Assert.IsType<YamlMappingNode>(job.Job.Child("permissions")));
     }
 
     // pull_request runs of forks get no secrets and a read-only token; these triggers would run fork code with both.

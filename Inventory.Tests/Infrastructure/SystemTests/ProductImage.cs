@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
-[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.ProductImage))]
+[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.SystemTests.ProductImage))]
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>An image built from the repository's <c>Dockerfile</c>, with the build arguments it was given.</summary>
 /// <param name="Tag">The image's unique tag on the engine.</param>
@@ -35,7 +35,9 @@ public sealed partial class ProductImage : IAsyncDisposable
     /// <summary>The run's image (built on the first call; the same task for every later caller).</summary>
     public Task<BuiltImage> GetAsync() => _default.Value;
 
-    /// <summary>Builds another image from the same Dockerfile (another VERSION, say); removed at the end of the run too.</summary>
+    /// <summary>
+    /// Builds another image from the same Dockerfile (another VERSION, say); removed at the end of the run too.
+    /// </summary>
     public async Task<BuiltImage> BuildAsync(string version, string commit)
     {
         var repository = DockerCli.UniqueName("api");

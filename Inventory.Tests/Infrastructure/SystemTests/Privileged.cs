@@ -1,4 +1,4 @@
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// The few steps of the deploy tests that need root (a user account, sshd, files owned by that user): run directly
@@ -14,17 +14,22 @@ public static class Privileged
     public static Task<string?> UnavailableReasonAsync() => UnavailableReason.Value;
 
     /// <summary>Runs <paramref name="fileName"/> as root; the caller judges the exit code.</summary>
-    public static Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string? standardInput = null,
+    public static Task<ProcessResult> RunAsync(
+        string fileName, IEnumerable<string> arguments, string? standardInput = null,
         TimeSpan? timeout = null) =>
         IsRoot
             ? ProcessRunner.RunAsync(fileName, arguments, standardInput: standardInput, timeout: timeout)
-            : ProcessRunner.RunAsync("sudo", ["-n", "--", fileName, .. arguments], standardInput: standardInput, timeout: timeout);
+            : ProcessRunner.RunAsync(
+                "sudo", ["-n", "--", fileName, .. arguments], standardInput: standardInput, timeout: timeout);
 
     /// <summary>Runs <paramref name="fileName"/> as root and fails with its output unless it succeeds.</summary>
     public static async Task<ProcessResult> RunCheckedAsync(string fileName, params string[] arguments) =>
         (await RunAsync(fileName, arguments)).EnsureSuccess($"(as root) {fileName} {string.Join(' ', arguments)}");
 
-    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> owned by <paramref name="owner"/> with <paramref name="mode"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="path"/> owned by <paramref name="owner"/> with
+    /// <paramref name="mode"/>.
+    /// </summary>
     public static async Task WriteFileAsync(string path, string content, string owner, string mode)
     {
         var staging = Path.Combine(Path.GetTempPath(), DockerCli.UniqueName("staged"));

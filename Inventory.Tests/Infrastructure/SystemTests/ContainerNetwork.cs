@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
+
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// A user-defined Docker network and the containers a test starts on it — PostgreSQL, and the product image run
@@ -10,7 +12,9 @@ namespace Inventory.Tests.Infrastructure;
 /// </summary>
 public sealed class ContainerNetwork : IAsyncDisposable
 {
-    /// <summary>How production runs the image (deploy/): read-only root with a tmpfs /tmp, no capability, no privilege gain.</summary>
+    /// <summary>
+    /// How production runs the image (deploy/): read-only root with a tmpfs /tmp, no capability, no privilege gain.
+    /// </summary>
     public static readonly IReadOnlyList<string> HardeningFlags =
         ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
 
@@ -35,12 +39,15 @@ public sealed class ContainerNetwork : IAsyncDisposable
     {
         var postgres = new PostgresContainer(name ?? DockerCli.UniqueName("pg"),
             password ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
-        await RunDetachedAsync(postgres.Name, [], new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = postgres.Password },
+        await RunDetachedAsync(
+            postgres.Name, [], new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = postgres.Password },
             PostgresServer.Image);
         return postgres;
     }
 
-    /// <summary>Waits until PostgreSQL accepts TCP connections (not the init-time server, which listens on no TCP port).</summary>
+    /// <summary>
+    /// Waits until PostgreSQL accepts TCP connections (not the init-time server, which listens on no TCP port).
+    /// </summary>
     public static async Task WaitForPostgresAsync(PostgresContainer postgres, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
@@ -57,8 +64,11 @@ public sealed class ContainerNetwork : IAsyncDisposable
         Assert.Fail($"PostgreSQL ({postgres.Name}) not ready within {timeout.TotalSeconds:0} s: {last?.Output}");
     }
 
-    /// <summary>Starts <paramref name="image"/> hardened on the network, port 8080 published on a random loopback port.</summary>
-    public async Task<ApiContainer> StartApiAsync(string image, IReadOnlyDictionary<string, string> environment, string? name = null)
+    /// <summary>
+    /// Starts <paramref name="image"/> hardened on the network, port 8080 published on a random loopback port.
+    /// </summary>
+    public async Task<ApiContainer> StartApiAsync(
+        string image, IReadOnlyDictionary<string, string> environment, string? name = null)
     {
         var container = name ?? DockerCli.UniqueName("api");
         await RunDetachedAsync(container, ["--publish", "127.0.0.1::8080", .. HardeningFlags], environment, image);
@@ -68,7 +78,9 @@ public sealed class ContainerNetwork : IAsyncDisposable
         return new ApiContainer(container, new Uri($"http://127.0.0.1:{hostPort}"));
     }
 
-    /// <summary>Starts <paramref name="image"/> beside <paramref name="postgres"/> once it is ready, and waits for /health 200.</summary>
+    /// <summary>
+    /// Starts <paramref name="image"/> beside <paramref name="postgres"/> once it is ready, and waits for /health 200.
+    /// </summary>
     public async Task<ApiContainer> StartHealthyApiAsync(string image, PostgresContainer postgres,
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
@@ -154,13 +166,16 @@ public sealed class ApiContainer(string name, Uri baseAddress) : IDisposable
 
     public async Task<string> LogsAsync() => (await DockerCli.RunAsync(["logs", Name])).Output;
 
-    /// <summary><c>docker stop</c>, timed as the operator sees it; returns that time and the process's exit code.</summary>
+    /// <summary>
+    /// <c>docker stop</c>, timed as the operator sees it; returns that time and the process's exit code.
+    /// </summary>
     public async Task<(TimeSpan Elapsed, int ExitCode)> StopAsync()
     {
         var stopwatch = Stopwatch.StartNew();
         await DockerCli.OutputAsync("stop", Name);
         var elapsed = stopwatch.Elapsed;
-        return (elapsed, int.Parse(await InspectAsync("{{.State.ExitCode}}"), System.Globalization.CultureInfo.InvariantCulture));
+        return (elapsed, int.Parse(
+            await InspectAsync("{{.State.ExitCode}}"), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public void Dispose() => Client.Dispose();

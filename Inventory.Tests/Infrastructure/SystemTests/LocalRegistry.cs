@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// A real image registry standing in for GHCR: Debian's <c>docker-registry</c> (distribution 2.8) on a free loopback
@@ -37,10 +37,12 @@ public sealed class LocalRegistry : IAsyncDisposable
     public static async Task<LocalRegistry> StartAsync()
     {
         var directory = Directory.CreateTempSubdirectory("inventory-registry-").FullName;
-        var registry = new LocalRegistry(directory, LocalPostgresProcess.FreeTcpPort());
+        var registry = new LocalRegistry(directory, FreePort.Tcp());
         // -i: the password on standard input, not on htpasswd's command line.
-        var htpasswd = await ProcessRunner.RunAsync("htpasswd", ["-niB", registry.UserName], standardInput: registry.Password + "\n");
-        await File.WriteAllTextAsync(Path.Combine(directory, "htpasswd"), htpasswd.EnsureSuccess("htpasswd").StandardOutput);
+        var htpasswd = await ProcessRunner.RunAsync(
+            "htpasswd", ["-niB", registry.UserName], standardInput: registry.Password + "\n");
+        await File.WriteAllTextAsync(
+            Path.Combine(directory, "htpasswd"), htpasswd.EnsureSuccess("htpasswd").StandardOutput);
         await File.WriteAllTextAsync(Path.Combine(directory, "config.yml"), $"""
             version: 0.1
             log:
@@ -59,7 +61,8 @@ public sealed class LocalRegistry : IAsyncDisposable
             """);
         Directory.CreateDirectory(registry._dockerConfig);
         await registry.StartProcessAsync();
-        var login = await ProcessRunner.RunAsync("docker", ["login", "--username", registry.UserName, "--password-stdin", registry.Address],
+        var login = await ProcessRunner.RunAsync(
+            "docker", ["login", "--username", registry.UserName, "--password-stdin", registry.Address],
             environment: new Dictionary<string, string?> { ["DOCKER_CONFIG"] = registry._dockerConfig },
             standardInput: registry.Password);
         login.EnsureSuccess($"docker login {registry.Address}");
@@ -104,14 +107,17 @@ public sealed class LocalRegistry : IAsyncDisposable
             }
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"docker-registry exited with code {_process.ExitCode} on {Address}");
+                throw new InvalidOperationException(
+                    $"docker-registry exited with code {_process.ExitCode} on {Address}");
             }
             await Task.Delay(50);
         }
         throw new TimeoutException($"docker-registry on {Address} did not answer within 20 s");
     }
 
-    /// <summary>Stops the registry process (the one this fixture started, by its id); its images stay on disk.</summary>
+    /// <summary>
+    /// Stops the registry process (the one this fixture started, by its id); its images stay on disk.
+    /// </summary>
     public async Task StopProcessAsync()
     {
         if (_process is null)
@@ -127,7 +133,10 @@ public sealed class LocalRegistry : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>Pushes the local <paramref name="image"/> as <c>inventory:<paramref name="tag"/></c>, then drops the local registry tag, so a deploy really pulls it.</summary>
+    /// <summary>
+    /// Pushes the local <paramref name="image"/> as <c>inventory:<paramref name="tag"/></c>, then drops the local
+    /// registry tag, so a deploy really pulls it.
+    /// </summary>
     public async Task PushAsync(string image, string tag)
     {
         var target = $"{Repository}:{tag}";

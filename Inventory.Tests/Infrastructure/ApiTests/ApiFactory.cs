@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>The real API, in memory, against a real PostgreSQL database given by connection string.</summary>
 /// <remarks>
@@ -43,7 +43,10 @@ public sealed class ApiFactory(
         return client;
     }
 
-    /// <summary>Polls <paramref name="path"/> until it answers <paramref name="status"/>, or fails after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Polls <paramref name="path"/> until it answers <paramref name="status"/>, or fails after
+    /// <paramref name="timeout"/>.
+    /// </summary>
     public async Task WaitForStatusAsync(string path, HttpStatusCode status, TimeSpan? timeout = null)
     {
         using var client = CreateClient();
@@ -59,6 +62,7 @@ public sealed class ApiFactory(
             }
             await Task.Delay(200);
         }
-        Assert.Fail($"{path} answered {(int)last} instead of {(int)status} for {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s.");
+        Assert.Fail($"{path} answered {(int)last} instead of {(int)status} "
+            + $"for {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s.");
     }
 }

@@ -1,6 +1,6 @@
 using Testcontainers.PostgreSql;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>
 /// A PostgreSQL server whose address is known before it runs, for tests of "the database appears later":
@@ -24,7 +24,7 @@ public sealed class DeferredPostgres : IAsyncDisposable
 
     public static DeferredPostgres Prepare(PostgresServer like)
     {
-        var port = LocalPostgresProcess.FreeTcpPort();
+        var port = FreePort.Tcp();
         if (like.Kind == "container")
         {
             var container = new PostgreSqlBuilder(PostgresServer.Image)

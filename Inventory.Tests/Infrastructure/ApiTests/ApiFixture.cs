@@ -2,7 +2,7 @@ using Inventory.Api.Data;
 using Inventory.Api.Stock;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>
 /// The API on a fresh database of its own, healthy before a test class's first test, with a client per role.
@@ -38,11 +38,14 @@ public sealed class ApiFixture(PostgresServer postgres) : IAsyncLifetime
         return await work(scope.ServiceProvider.GetRequiredService<InventoryDbContext>());
     }
 
-    /// <summary>Every (item, location) whose ledger sum differs from its stock on hand: empty when the books balance.</summary>
+    /// <summary>
+    /// Every (item, location) whose ledger sum differs from its stock on hand: empty when the books balance.
+    /// </summary>
     public async Task<IReadOnlyList<LedgerMismatch>> LedgerMismatchesAsync()
     {
         await using var scope = Api.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StockLedger>().FindMismatchesAsync(CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<StockLedger>().FindMismatchesAsync(
+            CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// One deployment target on the <see cref="SshHost"/>, prepared as an operator would: <c>deploy/bootstrap.sh</c>
@@ -41,16 +41,19 @@ public sealed class DeployTarget : IAsyncDisposable
 
     public Uri PublicAddress => new($"http://127.0.0.1:{Port}");
 
-    /// <summary>Bootstraps a stack; <paramref name="settings"/> become deploy.env values (bootstrap writes what it is given).</summary>
+    /// <summary>
+    /// Bootstraps a stack; <paramref name="settings"/> become deploy.env values (bootstrap writes what it is given).
+    /// </summary>
     public static async Task<DeployTarget> CreateAsync(SshHost host, LocalRegistry registry,
         IReadOnlyDictionary<string, string>? settings = null, bool withProxy = true, int? port = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("inventory-deploy-stack-").FullName;
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
-        var stack = new DeployTarget(host, registry, directory, port ?? LocalPostgresProcess.FreeTcpPort());
+        var stack = new DeployTarget(host, registry, directory, port ?? FreePort.Tcp());
         try
         {
-            var bootstrap = await stack.BootstrapAsync(withProxy ? "config,database,scripts,proxy" : "config,database,scripts", settings);
+            var bootstrap = await stack.BootstrapAsync(
+                withProxy ? "config,database,scripts,proxy" : "config,database,scripts", settings);
             bootstrap.EnsureSuccess("deploy/bootstrap.sh");
             return stack;
         }
@@ -89,10 +92,14 @@ public sealed class DeployTarget : IAsyncDisposable
     public Task<DeployRun> DeployAsync(string tag, IReadOnlyDictionary<string, string?>? environment = null) =>
         RemoteAsync(["deploy", tag], environment);
 
-    public Task<DeployRun> RollbackAsync(string? tag = null, IReadOnlyDictionary<string, string?>? environment = null) =>
+    public Task<DeployRun> RollbackAsync(
+        string? tag = null, IReadOnlyDictionary<string, string?>? environment = null) =>
         RemoteAsync(tag is null ? ["rollback"] : ["rollback", tag], environment);
 
-    /// <summary>Runs deploy/remote.sh with the environment the workflow gives it; <paramref name="environment"/> adds to it (null removes).</summary>
+    /// <summary>
+    /// Runs deploy/remote.sh with the environment the workflow gives it; <paramref name="environment"/> adds to it
+    /// (null removes).
+    /// </summary>
     public Task<DeployRun> RemoteAsync(string[] arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var run = RunRemoteAsync(arguments, environment);
@@ -121,7 +128,8 @@ public sealed class DeployTarget : IAsyncDisposable
         var summaryText = File.Exists(summary) ? await File.ReadAllTextAsync(summary) : "";
         File.Delete(summary);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"$ deploy/remote.sh {string.Join(' ', arguments)}  # exit {result.ExitCode} after {result.Elapsed.TotalSeconds:0.0} s\n{result.Output}");
+            $"$ deploy/remote.sh {string.Join(' ', arguments)}  # exit {result.ExitCode} "
+            + $"after {result.Elapsed.TotalSeconds:0.0} s\n{result.Output}");
         return new DeployRun(result, summaryText);
     }
 
@@ -156,7 +164,8 @@ public sealed class DeployTarget : IAsyncDisposable
     /// <summary>This stack's containers: name, tag label, role label and state.</summary>
     public async Task<IReadOnlyList<StackContainer>> ContainersAsync()
     {
-        var lines = await DockerCli.OutputAsync("ps", "--all", "--filter", $"label=org.inventory.stack={Name}", "--format",
+        var lines = await DockerCli.OutputAsync(
+            "ps", "--all", "--filter", $"label=org.inventory.stack={Name}", "--format",
             "{{.Names}}|{{.Label \"org.inventory.tag\"}}|{{.Label \"org.inventory.role\"}}|{{.State}}");
         return lines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('|'))
@@ -179,7 +188,8 @@ public sealed class DeployTarget : IAsyncDisposable
     /// A copy of deploy.env with some settings changed, owned by the deploy user (600), for one run pointed at it by
     /// EC2_DEPLOY_ENV: the same stack, state and containers, seen through different settings.
     /// </summary>
-    public async Task<string> WriteDeployEnvVariantAsync(IReadOnlyDictionary<string, string> changes, string? extraLine = null)
+    public async Task<string> WriteDeployEnvVariantAsync(
+        IReadOnlyDictionary<string, string> changes, string? extraLine = null)
     {
         var lines = (await ReadConfigFileAsync("deploy.env")).Split('\n').ToList();
         foreach (var (key, value) in changes)
@@ -201,9 +211,12 @@ public sealed class DeployTarget : IAsyncDisposable
     public Task WriteStateFileAsync(string name, string content) =>
         Privileged.WriteFileAsync(Path.Combine(StateDirectory, name), content, _host.UserName, "644");
 
-    public Task DeleteStateFileAsync(string name) => Privileged.RunCheckedAsync("rm", "-f", Path.Combine(StateDirectory, name));
+    public Task DeleteStateFileAsync(string name) =>
+        Privileged.RunCheckedAsync("rm", "-f", Path.Combine(StateDirectory, name));
 
-    /// <summary>Waits for <paramref name="condition"/> on the host, polling; fails after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits for <paramref name="condition"/> on the host, polling; fails after <paramref name="timeout"/>.
+    /// </summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = Stopwatch.StartNew();
@@ -223,9 +236,11 @@ public sealed class DeployTarget : IAsyncDisposable
             runs = [.. _runs];
         }
         await Task.WhenAny(Task.WhenAll(runs), Task.Delay(TimeSpan.FromMinutes(2)));
-        var containers = await DockerCli.RunAsync(["ps", "--all", "--quiet", "--filter", $"label=org.inventory.stack={Name}"]);
+        var containers = await DockerCli.RunAsync(
+            ["ps", "--all", "--quiet", "--filter", $"label=org.inventory.stack={Name}"]);
         await DockerCli.RemoveQuietlyAsync("container",
-            containers.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            containers.StandardOutput.Split(
+                '\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         await DockerCli.RemoveQuietlyAsync("network", $"{Name}-net");
         await DockerCli.RemoveQuietlyAsync("volume", $"{Name}-pgdata");
         await Privileged.RunAsync("rm", ["-rf", Directory]);
@@ -243,7 +258,8 @@ public sealed record DeployRun(ProcessResult Process, string Summary)
 
     /// <summary>The host's one-line error (<c>deploy: error: …</c> or <c>rollback: error: …</c>).</summary>
     public string? ErrorLine => Process.Output.Split('\n')
-        .LastOrDefault(l => l.StartsWith("deploy: error: ", StringComparison.Ordinal) || l.StartsWith("rollback: error: ", StringComparison.Ordinal));
+        .LastOrDefault(l => l.StartsWith("deploy: error: ", StringComparison.Ordinal)
+            || l.StartsWith("rollback: error: ", StringComparison.Ordinal));
 }
 
 public sealed record StackContainer(string Name, string Tag, string Role, string State);

@@ -1,9 +1,9 @@
 using Npgsql;
 using Testcontainers.PostgreSql;
 
-[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.PostgresServer))]
+[assembly: AssemblyFixture(typeof(Inventory.Tests.Infrastructure.ApiTests.PostgresServer))]
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>
 /// One real PostgreSQL server for the whole test run; each test class takes its own database from it.

@@ -1,8 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using Inventory.AppHost.Postgres;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster from the machine's own binaries: a temp folder, a free port, stopped and
@@ -13,7 +11,8 @@ public sealed class LocalPostgresProcess : IAsyncDisposable
     private readonly LocalPostgresBinaries _binaries;
     private readonly LocalPostgresCluster _cluster;
 
-    private LocalPostgresProcess(LocalPostgresBinaries binaries, LocalPostgresCluster cluster, int port, string password)
+    private LocalPostgresProcess(
+        LocalPostgresBinaries binaries, LocalPostgresCluster cluster, int port, string password)
     {
         _binaries = binaries;
         _cluster = cluster;
@@ -23,7 +22,9 @@ public sealed class LocalPostgresProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>Connection string to the server (no database named: the <c>postgres</c> maintenance database).</summary>
+    /// <summary>
+    /// Connection string to the server (no database named: the <c>postgres</c> maintenance database).
+    /// </summary>
     public string ConnectionString { get; }
 
     public static bool BinariesFound => LocalPostgresBinaries.Find(null) is not null;
@@ -35,7 +36,9 @@ public sealed class LocalPostgresProcess : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Makes the cluster (initdb) without starting it: its connection string is known before it answers.</summary>
+    /// <summary>
+    /// Makes the cluster (initdb) without starting it: its connection string is known before it answers.
+    /// </summary>
     public static LocalPostgresProcess Prepare(int? port = null)
     {
         var binaries = LocalPostgresBinaries.Find(null) ?? throw new InvalidOperationException(
@@ -43,14 +46,7 @@ public sealed class LocalPostgresProcess : IAsyncDisposable
         var cluster = new LocalPostgresCluster(binaries,
             Path.Combine(Path.GetTempPath(), $"inventory-test-pg-{Guid.NewGuid():N}"));
         var password = cluster.EnsureInitialized();
-        return new LocalPostgresProcess(binaries, cluster, port ?? FreeTcpPort(), password);
-    }
-
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return new LocalPostgresProcess(binaries, cluster, port ?? FreePort.Tcp(), password);
     }
 
     public async Task StartServerAsync()
@@ -77,7 +73,8 @@ public sealed class LocalPostgresProcess : IAsyncDisposable
     {
         await ProcessRunner.RunAsync(
             LocalPostgresCluster.ServerCommand(_binaries.PgCtl),
-            LocalPostgresCluster.ServerArguments(_binaries.PgCtl, "-D", _cluster.DataDirectory, "stop", "-m", "immediate", "-w"),
+            LocalPostgresCluster.ServerArguments(
+                _binaries.PgCtl, "-D", _cluster.DataDirectory, "stop", "-m", "immediate", "-w"),
             workingDirectory: "/",
             timeout: TimeSpan.FromSeconds(60));
         Directory.Delete(_cluster.Root, recursive: true);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// The <c>docker</c> CLI, run as an operator would (whatever <c>DOCKER_HOST</c> the test run has). Callers first
@@ -16,14 +16,19 @@ public static class DockerCli
         ProcessRunner.RunAsync("docker", arguments, workingDirectory: workingDirectory,
             timeout: timeout ?? DefaultTimeout, cancellationToken: cancellationToken);
 
-    /// <summary>Runs <c>docker <paramref name="arguments"/></c>, fails with its output unless it succeeds, returns stdout trimmed.</summary>
+    /// <summary>
+    /// Runs <c>docker <paramref name="arguments"/></c>, fails with its output unless it succeeds, returns stdout
+    /// trimmed.
+    /// </summary>
     public static async Task<string> OutputAsync(params string[] arguments)
     {
         var result = await RunAsync(arguments);
         return result.EnsureSuccess($"docker {string.Join(' ', arguments)}").StandardOutput.Trim();
     }
 
-    /// <summary>Best-effort removal for clean-up paths: never throws, so one leftover does not hide the test's own failure.</summary>
+    /// <summary>
+    /// Best-effort removal for clean-up paths: never throws, so one leftover does not hide the test's own failure.
+    /// </summary>
     public static async Task RemoveQuietlyAsync(string what, params string[] names)
     {
         if (names.Length == 0)
@@ -48,7 +53,9 @@ public static class DockerCli
         }
     }
 
-    /// <summary>A name no other run or engineer on the shared engine uses: <c>inventory-test-PURPOSE-RANDOM</c>.</summary>
+    /// <summary>
+    /// A name no other run or engineer on the shared engine uses: <c>inventory-test-PURPOSE-RANDOM</c>.
+    /// </summary>
     public static string UniqueName(string purpose) =>
         $"inventory-test-{purpose}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}";
 

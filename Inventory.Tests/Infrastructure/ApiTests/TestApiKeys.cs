@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.ApiTests;
 
 /// <summary>One API key per role, configured the way production is: only their SHA-256 reaches the API.</summary>
 public static class TestApiKeys

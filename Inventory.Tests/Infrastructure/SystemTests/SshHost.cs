@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// A real SSH host standing in for the EC2 instance: its own <c>sshd</c> on a free loopback port (own config, host
@@ -31,7 +31,9 @@ public sealed class SshHost : IAsyncDisposable
     /// <summary>The deploy user's private key, the whole file (EC2_SSH_KEY).</summary>
     public string PrivateKey { get; private set; } = "";
 
-    /// <summary>The host's public key as one known_hosts line (EC2_HOST_KEY): <c>[127.0.0.1]:PORT ssh-ed25519 …</c>.</summary>
+    /// <summary>
+    /// The host's public key as one known_hosts line (EC2_HOST_KEY): <c>[127.0.0.1]:PORT ssh-ed25519 …</c>.
+    /// </summary>
     public string KnownHostsLine { get; private set; } = "";
 
     private string PrivateKeyPath => Path.Combine(_directory, "client");
@@ -44,7 +46,7 @@ public sealed class SshHost : IAsyncDisposable
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         var host = new SshHost(directory, $"invdep-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}",
-            LocalPostgresProcess.FreeTcpPort());
+            FreePort.Tcp());
         try
         {
             await host.StartCoreAsync();
@@ -61,7 +63,8 @@ public sealed class SshHost : IAsyncDisposable
     {
         foreach (var key in new[] { "client", "host_key" })
         {
-            (await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", $"inventory-deploy-test-{key}",
+            (await ProcessRunner.RunAsync(
+                "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", $"inventory-deploy-test-{key}",
                 "-f", Path.Combine(_directory, key)])).EnsureSuccess("ssh-keygen");
         }
         PrivateKey = await File.ReadAllTextAsync(PrivateKeyPath);
@@ -89,21 +92,26 @@ public sealed class SshHost : IAsyncDisposable
         await Privileged.RunCheckedAsync("mkdir", "-p", "-m", "755", "/run/sshd");
         _sshdStarted = true;
         // Without -D it daemonises once it listens, writing its pid file: stopped by that pid on dispose.
-        await Privileged.RunCheckedAsync(Sshd, "-f", Path.Combine(_directory, "sshd_config"), "-E", Path.Combine(_directory, "sshd.log"));
+        await Privileged.RunCheckedAsync(
+            Sshd, "-f", Path.Combine(_directory, "sshd_config"), "-E", Path.Combine(_directory, "sshd.log"));
         var hello = await RunAsync("id -nG");
         Assert.True(hello.Succeeded, $"ssh to the test host failed: {hello.Output}\nsshd log:\n{await SshdLogAsync()}");
         Assert.Contains("docker", hello.StandardOutput.Split(' ', StringSplitOptions.TrimEntries));
     }
 
-    /// <summary>Runs <paramref name="command"/> on the host as the deploy user, over SSH with the pinned host key.</summary>
+    /// <summary>
+    /// Runs <paramref name="command"/> on the host as the deploy user, over SSH with the pinned host key.
+    /// </summary>
     public Task<ProcessResult> RunAsync(string command, TimeSpan? timeout = null) =>
-        ProcessRunner.RunAsync("ssh", [.. ClientOptions(), "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ProcessRunner.RunAsync(
+            "ssh", [.. ClientOptions(), "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{UserName}@127.0.0.1", command], timeout: timeout ?? TimeSpan.FromMinutes(2));
 
     private string[] ClientOptions() =>
     [
         "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", PrivateKeyPath,
-        "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={KnownHostsPath}", "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={KnownHostsPath}",
+        "-o", "GlobalKnownHostsFile=/dev/null",
         "-o", "LogLevel=ERROR",
     ];
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Inventory.Tests.Infrastructure;
+namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// Users hitting the public port while a deploy or rollback runs: two loops on <c>GET /version</c>, one reusing its
@@ -76,7 +76,9 @@ public sealed class ClientLoop : IAsyncDisposable
         return json.RootElement.GetProperty("commit").GetString();
     }
 
-    /// <summary>Waits until the public port has answered 200 at least once (for a loop started before the first deploy).</summary>
+    /// <summary>
+    /// Waits until the public port has answered 200 at least once (for a loop started before the first deploy).
+    /// </summary>
     public async Task WaitForFirstSuccessAsync(TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
@@ -87,10 +89,15 @@ public sealed class ClientLoop : IAsyncDisposable
         }
     }
 
-    /// <summary>How long the loops have run: mark a moment (e.g. "the deploy returned") to look at what came after.</summary>
+    /// <summary>
+    /// How long the loops have run: mark a moment (e.g. "the deploy returned") to look at what came after.
+    /// </summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    /// <summary>Stops the loops and returns what the users saw; <paramref name="done"/> marks when the operation under test returned.</summary>
+    /// <summary>
+    /// Stops the loops and returns what the users saw; <paramref name="done"/> marks when the operation under test
+    /// returned.
+    /// </summary>
     public async Task<ClientLoopResult> StopAsync(TimeSpan? done = null)
     {
         await _stop.CancelAsync();
@@ -110,7 +117,9 @@ public sealed class ClientLoop : IAsyncDisposable
 
 }
 
-/// <summary>One request of a <see cref="ClientLoop"/>: when it started, the commit that answered, or why it failed.</summary>
+/// <summary>
+/// One request of a <see cref="ClientLoop"/>: when it started, the commit that answered, or why it failed.
+/// </summary>
 public sealed record ClientSample(TimeSpan At, string? Version, string? Failure);
 
 /// <summary>
@@ -126,14 +135,18 @@ public sealed record ClientLoopResult(IReadOnlyList<ClientSample> Samples, TimeS
     public IReadOnlyList<string> Failures => Describe(Samples.Where(s => s.Failure is not null));
 
     /// <summary>Failures of requests that started after the operation returned.</summary>
-    public IReadOnlyList<string> FailuresAfterDone => Describe(Samples.Where(s => s.Failure is not null && s.At >= Done));
+    public IReadOnlyList<string> FailuresAfterDone =>
+        Describe(Samples.Where(s => s.Failure is not null && s.At >= Done));
 
     public int RequestsAfterDone => Samples.Count(s => s.At >= Done);
 
     /// <summary>How many requests failed before the first 200 (a first deploy: nothing served yet).</summary>
     public int RequestsBeforeFirstSuccess => Samples.TakeWhile(s => s.Failure is not null).Count();
 
-    /// <summary>The commits that answered, in order, repeats collapsed: a switch from A to B reads [A, B] (or A, B, A, B… for a moment).</summary>
+    /// <summary>
+    /// The commits that answered, in order, repeats collapsed: a switch from A to B reads [A, B] (or A, B, A, B… for a
+    /// moment).
+    /// </summary>
     public IReadOnlyList<string> VersionsInOrder => Collapse(Samples);
 
     /// <summary>The commits that answered requests started after the operation returned.</summary>
