@@ -4,7 +4,6 @@
 set -Eeuo pipefail
 
 SCRIPT_NAME=rollback
-ACTION=rollback
 # shellcheck source-path=SCRIPTDIR source=lib/all.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/all.sh"
 
