@@ -3,12 +3,14 @@
 # deploy.env and the app env file, PostgreSQL in a container (unless an external database is given), the deploy
 # scripts and the reverse proxy. Idempotent: what exists is kept (secrets are never regenerated), what is missing
 # is made; run it again after changing a flag.
+# shellcheck source-path=SCRIPTDIR/lib # how shellcheck follows each `source "$lib/…"` below
 set -Eeuo pipefail
 
 SCRIPT_NAME=bootstrap
-ACTION=bootstrap
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lib="$(dirname "${BASH_SOURCE[0]}")/lib"
+source "$lib/config.sh"
+source "$lib/log.sh"
+source "$lib/docker.sh"
 
 readonly ALL_STEPS=docker,user,config,database,scripts,proxy
 DEPLOY_USER=inventory
@@ -101,7 +103,8 @@ step_docker() {
   # shellcheck source=/dev/null
   [[ -r /etc/os-release ]] && . /etc/os-release
   if [[ "${ID:-}" != ubuntu ]]; then
-    [[ -n "$DRY_RUN" ]] || die "installs Docker on Ubuntu only (this is ${PRETTY_NAME:-unknown}): install Docker yourself, then run again with --steps user,config,database,scripts,proxy"
+    local fix="install Docker yourself, then run again with --steps ${ALL_STEPS#docker,}"
+    [[ -n "$DRY_RUN" ]] || die "installs Docker on Ubuntu only (this is ${PRETTY_NAME:-unknown}): $fix"
     VERSION_CODENAME="<ubuntu codename>"
   fi
   say "docker: installing Docker Engine from Docker's apt repository (Ubuntu $VERSION_CODENAME)"
@@ -133,7 +136,8 @@ step_user() {
   if [[ -n "$AUTHORIZED_KEY" ]]; then
     local home
     home="$(user_home)"
-    [[ "$AUTHORIZED_KEY" =~ ^(ssh-|ecdsa-|sk-) ]] || die "--authorized-key is not a public key line (ssh-ed25519 AAAA… comment)"
+    [[ "$AUTHORIZED_KEY" =~ ^(ssh-|ecdsa-|sk-) ]] \
+      || die "--authorized-key is not a public key line (ssh-ed25519 AAAA… comment)"
     run install -d -m 700 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$home/.ssh"
     if ! grep -qxF "$AUTHORIZED_KEY" "$home/.ssh/authorized_keys" 2>/dev/null; then
       { cat "$home/.ssh/authorized_keys" 2>/dev/null || true; printf '%s\n' "$AUTHORIZED_KEY"; } \
@@ -141,24 +145,6 @@ step_user() {
       say "user: authorized the key for $DEPLOY_USER"
     fi
   fi
-}
-
-# deploy.env: defaults.env with each value replaced by the effective one (flags, environment); the token is never
-# written (remote.sh passes it per run).
-render_deploy_env() {
-  local line key
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    if [[ "$line" =~ ^([A-Z][A-Z0-9_]*)= ]]; then
-      key="${BASH_REMATCH[1]}"
-      if [[ "$key" == GHCR_PAT ]]; then
-        printf '%s=\n' "$key"
-      else
-        printf '%s=%s\n' "$key" "${!key-}"
-      fi
-    else
-      printf '%s\n' "$line"
-    fi
-  done <"$DEPLOY_DIR/defaults.env"
 }
 
 local_database() { [[ -z "$DATABASE_URL" ]]; }
@@ -197,7 +183,8 @@ step_config() {
       printf 'Auth__ApiKeys__0__Sha256=%s\n' "$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)"
     } | write_file "$INVENTORY_ENV_FILE" 600 "$owner"
     printf '%s\n' "$key" | write_file "$CONFIG_DIR/admin-api-key" 600 root:root
-    say "config: wrote $INVENTORY_ENV_FILE with a new Admin API key; the key is in $CONFIG_DIR/admin-api-key (root only): store it, then delete that file"
+    say "config: wrote $INVENTORY_ENV_FILE with a new Admin API key; the key is in $CONFIG_DIR/admin-api-key" \
+      "(root only): store it, then delete that file"
   fi
   # A kept file may have lost its mode or owner; the secrets stay readable by the deploy user alone.
   local file
@@ -216,12 +203,9 @@ step_database() {
     return 0
   fi
   local db="$INVENTORY_NAME-db" volume="$INVENTORY_NAME-pgdata"
-  [[ -f "$CONFIG_DIR/postgres.env" || -n "$DRY_RUN" ]] || die "$CONFIG_DIR/postgres.env is missing: run the config step first"
-  if [[ -z "$DRY_RUN" ]]; then
-    ensure_network
-  else
-    run docker network create "$(network_name)"
-  fi
+  [[ -f "$CONFIG_DIR/postgres.env" || -n "$DRY_RUN" ]] \
+    || die "$CONFIG_DIR/postgres.env is missing: run the config step first"
+  if [[ -n "$DRY_RUN" ]]; then run docker network create "$(network_name)"; else ensure_network; fi
   if container_running "$db"; then
     say "database: $db runs"
   elif container_exists "$db"; then
@@ -247,18 +231,20 @@ step_database() {
 }
 
 step_scripts() {
-  local home id
+  local home id upload
   home="$(user_home)"
   id="$(date -u +%Y%m%dT%H%M%SZ)-bootstrap-$$"
-  run cp -r "$DEPLOY_DIR" "$home/inventory-deploy.upload-$id"
-  run chown -R "$DEPLOY_USER:$DEPLOY_USER" "$home/inventory-deploy.upload-$id"
-  run runuser -u "$DEPLOY_USER" -- env -i HOME="$home" PATH="$PATH" bash "$home/inventory-deploy.upload-$id/receive.sh" "$id" install
+  upload="$home/inventory-deploy.upload-$id"
+  run cp -r "$DEPLOY_DIR" "$upload"
+  run chown -R "$DEPLOY_USER:$DEPLOY_USER" "$upload"
+  run runuser -u "$DEPLOY_USER" -- env -i HOME="$home" PATH="$PATH" bash "$upload/receive.sh" "$id" install
 }
 
 step_proxy() {
   local home
   home="$(user_home)"
-  [[ -f "$home/inventory-deploy/deploy.sh" || -n "$DRY_RUN" ]] || die "$home/inventory-deploy/deploy.sh is missing: run the scripts step first"
+  [[ -f "$home/inventory-deploy/deploy.sh" || -n "$DRY_RUN" ]] \
+    || die "$home/inventory-deploy/deploy.sh is missing: run the scripts step first"
   run runuser -u "$DEPLOY_USER" -- env -i HOME="$home" PATH="$PATH" INVENTORY_DEPLOY_ENV="$CONFIG_DIR/deploy.env" \
     bash "$home/inventory-deploy/deploy.sh" --prepare
 }

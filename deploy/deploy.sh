@@ -4,9 +4,8 @@
 set -Eeuo pipefail
 
 SCRIPT_NAME=deploy
-ACTION=deploy
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/all.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/all.sh"
 
 usage() {
   cat <<EOF
@@ -44,18 +43,11 @@ prepare() {
   read_state
   ensure_network
   ensure_proxy
-  OUTCOME=prepared
-  audit outcome prepared $((SECONDS - RUN_STARTED))
-  say "the network $(network_name) and the proxy $(proxy_name) are ready on $(public_url)"
+  end_change prepared "the network $(network_name) and the proxy $(proxy_name) are ready on $(public_url)"
 }
 
 deploy() {
-  require_state_dir
-  check_env_file
-  require_docker
-  acquire_lock
-  read_state
-  FROM_TAG=$LAST_GOOD
+  begin_change
   say "deploying $INVENTORY_IMAGE:$TO_TAG (live now: ${LAST_GOOD:-nothing})"
   remove_orphan_candidates
   ensure_network
@@ -65,14 +57,14 @@ deploy() {
   pull "$TO_TAG"
   promote "$TO_TAG"
   if [[ -z "$PROMOTED" ]]; then
+    local failed="$TO_TAG did not pass the health gate ($GATE_FAILURE)"
     if [[ -n "$LAST_GOOD" ]]; then
-      die "$TO_TAG did not pass the health gate ($GATE_FAILURE); $LAST_GOOD still serves — the state files are unchanged"
+      die "$failed; $LAST_GOOD still serves — the state files are unchanged"
     fi
-    die "$TO_TAG did not pass the health gate ($GATE_FAILURE); nothing was live before, so nothing serves yet"
+    die "$failed; nothing was live before, so nothing serves yet"
   fi
-  OUTCOME=deployed
-  audit outcome deployed $((SECONDS - RUN_STARTED))
-  say "deployed $TO_TAG in $((SECONDS - RUN_STARTED)) s (previous: ${FROM_TAG:-none}; rollback.sh goes back to it)"
+  local seconds=$((SECONDS - RUN_STARTED))
+  end_change deployed "deployed $TO_TAG in $seconds s (previous: ${FROM_TAG:-none}; rollback.sh goes back to it)"
 }
 
 main() {

@@ -27,7 +27,8 @@ install_copy() {
   local id=$1 upload="$HOME/inventory-deploy.upload-$1"
   mkdir -p "$RELEASES"
   [[ -d "$upload" ]] && mv "$upload" "$RELEASES/$id"
-  [[ -f "$RELEASES/$id/deploy.sh" ]] || die "no upload $upload and no copy $RELEASES/$id: copy deploy/ first (remote.sh does)"
+  [[ -f "$RELEASES/$id/deploy.sh" ]] \
+    || die "no upload $upload and no copy $RELEASES/$id: copy deploy/ first (remote.sh does)"
   if [[ -e "$CURRENT" && ! -L "$CURRENT" ]]; then
     die "$CURRENT exists and is not the symlink this script manages: move it away and run again"
   fi

@@ -38,7 +38,8 @@ die() { printf 'remote.sh: error: %s\n' "$1" >&2; exit "${2:-1}"; }
 require_env() {
   local name
   for name in "$@"; do
-    [[ -n "${!name:-}" ]] || die "$name is not set: see deploy/remote.sh -h (in GitHub: the production environment's secrets)" 2
+    [[ -n "${!name:-}" ]] \
+      || die "$name is not set: see deploy/remote.sh -h (in GitHub: the production environment's secrets)" 2
   done
 }
 
@@ -108,7 +109,8 @@ main() {
   [[ "$port" =~ ^[0-9]{1,5}$ ]] || die "EC2_PORT='$port' is not a port number" 2
   [[ "$EC2_USERNAME" =~ ^[a-z_][a-z0-9_.-]{0,31}$ ]] || die "EC2_USERNAME='$EC2_USERNAME' is not a user name" 2
   [[ "$EC2_HOST" =~ ^[A-Za-z0-9][A-Za-z0-9.:-]*$ ]] || die "EC2_HOST is not a host name or IP address" 2
-  [[ -z "${EC2_DEPLOY_ENV:-}" || "$EC2_DEPLOY_ENV" =~ ^/[A-Za-z0-9/._-]+$ ]] || die "EC2_DEPLOY_ENV must be an absolute path" 2
+  [[ -z "${EC2_DEPLOY_ENV:-}" || "$EC2_DEPLOY_ENV" =~ ^/[A-Za-z0-9/._-]+$ ]] \
+    || die "EC2_DEPLOY_ENV must be an absolute path" 2
 
   local work
   work="$(umask 077 && mktemp -d)"
@@ -130,13 +132,17 @@ main() {
 
   printf 'remote.sh: copying deploy/ to %s@host:%s\n' "$EC2_USERNAME" "$port"
   if ! scp "${ssh_options[@]}" -P "$port" -q -r "$DEPLOY_DIR" "$EC2_USERNAME@$host:inventory-deploy.upload-$id"; then
-    die "cannot copy deploy/ to the host over SSH (see above): check EC2_HOST, EC2_PORT, EC2_USERNAME, EC2_SSH_KEY, and that EC2_HOST_KEY is the host's current key"
+    local check="check EC2_HOST, EC2_PORT, EC2_USERNAME, EC2_SSH_KEY, and that EC2_HOST_KEY is the host's current key"
+    die "cannot copy deploy/ to the host over SSH (see above): $check"
   fi
 
   local remote_command
-  remote_command="$(printf 'bash inventory-deploy.upload-%q/receive.sh %q %q --secrets-from-stdin' "$id" "$id" "$action")"
+  remote_command="$(printf 'bash inventory-deploy.upload-%q/receive.sh %q %q --secrets-from-stdin' \
+    "$id" "$id" "$action")"
   [[ -n "$tag" ]] && remote_command+=" $(printf '%q' "$tag")"
-  [[ -n "${EC2_DEPLOY_ENV:-}" ]] && remote_command="INVENTORY_DEPLOY_ENV=$(printf '%q' "$EC2_DEPLOY_ENV") $remote_command"
+  if [[ -n "${EC2_DEPLOY_ENV:-}" ]]; then
+    remote_command="INVENTORY_DEPLOY_ENV=$(printf '%q' "$EC2_DEPLOY_ENV") $remote_command"
+  fi
   local via
   via="remote.sh on $(hostname)"
   [[ -n "${GITHUB_RUN_ID:-}" ]] && via="GitHub Actions run ${GITHUB_RUN_ID} (${GITHUB_ACTOR:-?})"
@@ -153,7 +159,8 @@ main() {
   local status=${statuses[1]}
 
   if [[ $status -eq 255 ]]; then
-    printf 'remote.sh: error: ssh ended with 255: the connection or its authentication failed, or the remote command was killed (see above)\n' >&2
+    printf 'remote.sh: error: ssh ended with 255: %s (see above)\n' \
+      "the connection or its authentication failed, or the remote command was killed" >&2
   fi
   printf 'remote.sh: %s finished with exit code %s in %s s\n' "$action" "$status" "$((SECONDS - STARTED))"
   exit "$status"

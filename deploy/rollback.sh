@@ -4,9 +4,8 @@
 set -Eeuo pipefail
 
 SCRIPT_NAME=rollback
-ACTION=rollback
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/all.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/all.sh"
 
 usage() {
   cat <<EOF
@@ -29,7 +28,11 @@ EOF
 }
 
 image_where() {
-  if docker image inspect "$INVENTORY_IMAGE:$1" >/dev/null 2>&1; then printf 'on the host'; else printf 'pull needed'; fi
+  if docker image inspect "$INVENTORY_IMAGE:$1" >/dev/null 2>&1; then
+    printf 'on the host'
+  else
+    printf 'pull needed'
+  fi
 }
 
 list_versions() {
@@ -68,20 +71,15 @@ list_versions() {
 }
 
 rollback() {
-  require_state_dir
-  check_env_file
-  require_docker
-  acquire_lock
-  read_state
-  FROM_TAG=$LAST_GOOD
+  begin_change
   if [[ -z "$TO_TAG" ]]; then
-    [[ -n "$PREV_GOOD" ]] || die "nothing to roll back to: no previous good version is recorded ($(state_file prev_good_tag) is absent); rollback.sh --list shows the versions that were live, rollback.sh TAG goes to one of them — nothing was changed"
+    local list="rollback.sh --list shows the versions that were live, rollback.sh TAG goes to one of them"
+    [[ -n "$PREV_GOOD" ]] || refuse "nothing to roll back to: no previous good version is recorded" \
+      "($(state_file prev_good_tag) is absent); $list"
     TO_TAG=$PREV_GOOD
   fi
   if [[ "$TO_TAG" == "$LAST_GOOD" && -n "$LIVE_CONTAINER" ]] && container_running "$LIVE_CONTAINER"; then
-    OUTCOME=unchanged
-    audit outcome unchanged $((SECONDS - RUN_STARTED))
-    say "$TO_TAG is already live ($LIVE_CONTAINER): nothing to do"
+    end_change unchanged "$TO_TAG is already live ($LIVE_CONTAINER): nothing to do"
     return 0
   fi
   say "rolling back from ${LAST_GOOD:-nothing} to $INVENTORY_IMAGE:$TO_TAG"
@@ -90,10 +88,9 @@ rollback() {
   ensure_proxy
   pull_if_missing "$TO_TAG"
   promote "$TO_TAG"
-  [[ -n "$PROMOTED" ]] || die "$TO_TAG did not pass the health gate ($GATE_FAILURE); ${FROM_TAG:-nothing} still serves — the state files are unchanged"
-  OUTCOME=rolled-back
-  audit outcome rolled-back $((SECONDS - RUN_STARTED))
-  say "rolled back to $TO_TAG in $((SECONDS - RUN_STARTED)) s (previous: ${FROM_TAG:-none})"
+  local unchanged="${FROM_TAG:-nothing} still serves — the state files are unchanged"
+  [[ -n "$PROMOTED" ]] || die "$TO_TAG did not pass the health gate ($GATE_FAILURE); $unchanged"
+  end_change rolled-back "rolled back to $TO_TAG in $((SECONDS - RUN_STARTED)) s (previous: ${FROM_TAG:-none})"
 }
 
 main() {

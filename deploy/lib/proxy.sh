@@ -1,0 +1,145 @@
+# shellcheck shell=bash
+# The reverse proxy (an nginx container) owns the public port: created once, then only reloaded. Its configuration
+# is nginx.conf.template, rendered here, plus upstream.conf, which names the live app container.
+# Why: see "Decision: nginx as the proxy" in deploy/README.md.
+
+# How long old nginx workers may finish their requests after a reload (the template's worker_shutdown_timeout).
+readonly PROXY_DRAIN_SECONDS=30
+# Where the proxy container sees proxy_dir (mounted read-only).
+readonly PROXY_CONF_DIR=/etc/inventory-proxy
+
+proxy_name() { printf '%s-proxy' "$INVENTORY_NAME"; }
+proxy_dir() { printf '%s/proxy' "$INVENTORY_STATE_DIR"; }
+
+public_url() {
+  local host=$INVENTORY_HTTP_BIND
+  case "$host" in
+    "" | 0.0.0.0) host=127.0.0.1 ;;
+    :: | "[::]") host="[::1]" ;;
+    *:*) host="[$host]" ;;
+  esac
+  printf 'http://%s:%s' "$host" "$INVENTORY_HTTP_PORT"
+}
+
+# Returns 1 when the file was already up to date (then nothing needs a reload).
+write_nginx_conf() {
+  local dir=$1 template="$DEPLOY_DIR/nginx.conf.template"
+  # sed, not envsubst: sed is on every host (essential); envsubst may not be, and would eat nginx's $variables.
+  sed -e '/^##/d' -e "s|@PROXY_DRAIN_SECONDS@|$PROXY_DRAIN_SECONDS|g" -e "s|@PROXY_CONF_DIR@|$PROXY_CONF_DIR|g" \
+    "$template" >"$dir/nginx.conf.tmp" || die "cannot render $template into $dir: copy the whole deploy folder"
+  if cmp -s "$dir/nginx.conf.tmp" "$dir/nginx.conf"; then
+    rm -f "$dir/nginx.conf.tmp"
+    return 1
+  fi
+  chmod 644 "$dir/nginx.conf.tmp"
+  mv -f "$dir/nginx.conf.tmp" "$dir/nginx.conf"
+}
+
+# $1 = container or "none", $2 = tag.
+write_upstream_conf() {
+  local dir=$1 container=$2 tag=$3 server
+  if [[ "$container" == none ]]; then
+    # Nothing deployed yet: a server that refuses, so the proxy answers 502.
+    server="server 127.0.0.1:9 down;"
+  else
+    server="server $container:$APP_PORT; keepalive 16;"
+  fi
+  printf '# live: %s %s\nupstream inventory_app { %s }\n' "$container" "$tag" "$server" >"$dir/upstream.conf.tmp"
+  chmod 644 "$dir/upstream.conf.tmp"
+  mv -f "$dir/upstream.conf.tmp" "$dir/upstream.conf"
+}
+
+proxy_nginx() { docker exec "$(proxy_name)" nginx -e stderr -c "$PROXY_CONF_DIR/nginx.conf" "$@"; }
+
+# nginx -s reload reports "signal process started" even when all is well: its output is shown only on failure.
+reload_proxy() {
+  local output
+  if ! output="$(proxy_nginx -s reload 2>&1)"; then
+    printf '%s\n' "$output" >&2
+    return 1
+  fi
+}
+
+ensure_proxy() {
+  local proxy dir
+  proxy="$(proxy_name)"
+  dir="$(proxy_dir)"
+  (umask 022 && mkdir -p "$dir")
+  chmod 755 "$dir"
+  local changed=""
+  write_nginx_conf "$dir" && changed=1
+  [[ -f "$dir/upstream.conf" ]] || write_upstream_conf "$dir" none -
+  if ! container_running "$proxy"; then
+    start_proxy "$proxy" "$dir"
+    return 0
+  fi
+  if ! docker port "$proxy" 8080/tcp 2>/dev/null | grep -q ":$INVENTORY_HTTP_PORT\$"; then
+    local publishes fix="to move it, run docker rm -f $proxy and deploy again (a short outage)"
+    publishes="$(docker port "$proxy" 8080/tcp | head -n1 || true)"
+    die "the proxy $proxy publishes $publishes, not INVENTORY_HTTP_PORT=$INVENTORY_HTTP_PORT: $fix"
+  fi
+  # A reload closes idle keep-alive connections: only when these scripts changed the configuration.
+  if [[ -n "$changed" ]]; then
+    proxy_nginx -t -q \
+      || die "the proxy's new configuration in $dir does not pass nginx -t (see above): fix write_nginx_conf"
+    reload_proxy
+    say "reloaded the proxy $proxy with its new nginx.conf"
+  fi
+}
+
+# Runs the proxy $1 on the configuration in $2 and waits until the public port answers.
+start_proxy() {
+  local proxy=$1 dir=$2 output
+  if ! docker image inspect "$INVENTORY_PROXY_IMAGE" >/dev/null 2>&1; then
+    say "pulling the proxy image $INVENTORY_PROXY_IMAGE"
+    output="$(docker pull --quiet "$INVENTORY_PROXY_IMAGE" 2>&1)" \
+      || die "cannot pull the proxy image $INVENTORY_PROXY_IMAGE: $(docker_error "$output")"
+  fi
+  container_exists "$proxy" && docker rm --force "$proxy" >/dev/null
+  if ! output="$(docker run --detach --name "$proxy" --network "$(network_name)" \
+    --publish "$INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT:8080" --restart unless-stopped \
+    --user 65534:65534 --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --memory 128m \
+    --log-opt max-size=10m --log-opt max-file=3 --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=proxy" \
+    --volume "$dir:$PROXY_CONF_DIR:ro" \
+    "$INVENTORY_PROXY_IMAGE" nginx -e stderr -c "$PROXY_CONF_DIR/nginx.conf" -g 'daemon off;' 2>&1)"; then
+    # A failed bind leaves a Created container holding the name.
+    docker rm --force "$proxy" >/dev/null 2>&1 || true
+    if grep -qiE 'address already in use|port is already allocated' <<<"$output"; then
+      refuse "port $INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT is in use by another program or container:" \
+        "free it, or set INVENTORY_HTTP_PORT"
+    fi
+    die "cannot start the proxy $proxy: $(docker_error "$output")"
+  fi
+  local deadline=$((SECONDS + 15))
+  until curl --silent --output /dev/null --max-time 1 "$(public_url)/"; do
+    if ((SECONDS >= deadline)) || ! container_running "$proxy"; then
+      docker logs --tail 20 "$proxy" 2>&1 | sed 's/^/  | /' >&2
+      die "the proxy $proxy did not answer on $(public_url) within 15 s (its log is above)"
+    fi
+    sleep 0.2
+  done
+  say "started the proxy $proxy on $INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT"
+}
+
+# The proxy's worker processes as the host sees them (the image needs no ps): "accepting" ones take new
+# connections; after a reload the old ones are "nginx: worker process is shutting down" until their requests end.
+proxy_workers() {
+  local which=$1
+  docker top "$(proxy_name)" -o pid,args | awk -v which="$which" '
+    $2 == "nginx:" && $3 == "worker" && $4 == "process" && (which == "all" || NF == 4) { print $1 }'
+}
+
+# Waits until none of the worker pids in $1 is listed as $2 ("accepting" or "all"); fails after $3 seconds.
+wait_for_workers_gone() {
+  local old=$1 which=$2 deadline=$((SECONDS + $3)) pid current
+  while true; do
+    current=" $(proxy_workers "$which" | tr '\n' ' ') "
+    local left=""
+    for pid in $old; do
+      [[ "$current" == *" $pid "* ]] && left=1
+    done
+    [[ -z "$left" ]] && return 0
+    ((SECONDS < deadline)) || return 1
+    sleep 0.05
+  done
+}
