@@ -121,7 +121,7 @@ main() {
     printf '%s\n' "$EC2_HOST_KEY" >"$work/known_hosts"
   )
   [[ "$(awk 'NF >= 3' "$work/known_hosts" | wc -l)" -ge 1 ]] \
-    || die "EC2_HOST_KEY is not a known_hosts line (HOST KEYTYPE KEY): see README, CI/CD → Secrets" 2
+    || die "EC2_HOST_KEY is not a known_hosts line (HOST KEYTYPE KEY): see .github/workflows/README.md, Secrets" 2
 
   local ssh_options=(-o BatchMode=yes -o IdentitiesOnly=yes -o IdentityFile="$work/key"
     -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$work/known_hosts" -o GlobalKnownHostsFile=/dev/null

@@ -75,7 +75,9 @@ public sealed class JsonSerializationTests
         Assert.Equal(1, (int)state.GetValue(info)!);
     }
 
-    /// <summary>The serializer options the API writes its responses with, as <c>AddApiJson</c> configures them.</summary>
+    /// <summary>
+    /// The serializer options the API writes its responses with, as <c>AddApiJson</c> configures them.
+    /// </summary>
     private static JsonSerializerOptions ApiSerializerOptions()
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -157,7 +157,8 @@ public sealed partial class DeployScriptTests
             .ToDictionary(m => m.Groups["key"].Value, m => m.Groups["value"].Value);
         var readme = await File.ReadAllTextAsync(Script("README.md"), TestContext.Current.CancellationToken);
         var section = readme[readme.IndexOf("\n## Settings", StringComparison.Ordinal)..];
-        section = section[..(section.IndexOf("\n## ", 5, StringComparison.Ordinal) is var end and > 0 ? end : section.Length)];
+        var end = section.IndexOf("\n## ", 5, StringComparison.Ordinal);
+        section = section[..(end > 0 ? end : section.Length)];
 
         Assert.NotEmpty(defaults);
         foreach (var (key, value) in defaults)

@@ -151,7 +151,8 @@ public sealed class CiCdWorkflowTests
         Assert.Equal("sudo bash .ci/run packages", packages.Scalar("run")?.Trim());
         Assert.Equal("bash .ci/run lint", lint.Scalar("run")?.Trim());
         Assert.Equal("1", test.ScalarMap("env")["INVENTORY_REQUIRE_DOCKER"]);
-        Assert.Contains("```bash\ndotnet test\n```", File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md")), StringComparison.Ordinal);
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        Assert.Contains("```bash\ndotnet test\n```", readme, StringComparison.Ordinal);
         // The README's command, plus only where to put the reports and which: TRX and a Markdown summary.
         Assert.Equal(
             "dotnet test --results-directory \"$TEST_RESULTS\" -- --report-xunit-trx --report-xunit-markdown",
@@ -216,7 +217,9 @@ public sealed class CiCdWorkflowTests
     private static int IndexOf(IReadOnlyList<YamlMappingNode> steps, YamlMappingNode step) =>
         steps.Select((s, i) => (s, i)).Single(p => ReferenceEquals(p.s, step)).i;
 
-    /// <summary>The environment of deploy/remote.sh, as agreed with the deploy scripts (.github/workflows/README.md).</summary>
+    /// <summary>
+    /// The environment of deploy/remote.sh, as agreed with the deploy scripts (.github/workflows/README.md).
+    /// </summary>
     internal static void AssertRunnerSideScriptEnvironment(IReadOnlyDictionary<string, string> env)
     {
         foreach (var secret in DeploySecrets)

@@ -18,7 +18,8 @@ public static class ReadmeSecretsTable
         Assert.True(start >= 0, $"{Readme} has no '{Section}' section");
         var section = lines.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).ToList();
 
-        var header = section.FindIndex(l => Cells(l) is [var first, ..] && first.Equals("secret", StringComparison.OrdinalIgnoreCase));
+        var header = section.FindIndex(l =>
+            Cells(l) is [var first, ..] && first.Equals("secret", StringComparison.OrdinalIgnoreCase));
         Assert.True(header >= 0, $"{Readme}'s '{Section}' section has no table whose first column is 'secret'");
         return [.. section
             .Skip(header + 2) // the header and its |---| separator
