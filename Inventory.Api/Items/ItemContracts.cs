@@ -47,7 +47,7 @@ public sealed class ItemListQuery
     [FromQuery(Name = "category")]
     public string? Category { get; init; }
 
-    /// <summary>Only items whose on-hand total is at or below their reorder point.</summary>
+    /// <summary>Only items whose on-hand total is at or below their reorder point (never one whose is 0).</summary>
     [FromQuery(Name = "lowStock")]
     public bool? LowStock { get; init; }
 
