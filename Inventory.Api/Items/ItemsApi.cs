@@ -49,6 +49,7 @@ internal static class ItemsApi
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        items.MapItemRestore();
         items.MapItemsCsvApi();
         return api;
     }

@@ -19,7 +19,7 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => (Path: e.RoutePattern.RawText!.TrimEnd('/'), Method: m)))
             .ToList();
 
-        Assert.Equal(16, endpoints.Count);
+        Assert.Equal(17, endpoints.Count);
         foreach (var (path, method) in endpoints)
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} is not in the document.");
