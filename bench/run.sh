@@ -17,6 +17,7 @@ readonly WRK_THREADS=2
 readonly ITEMS=10000
 readonly LOCATIONS=5
 readonly RECEIPT_SKUS=1000
+readonly ETAG_SKUS=1000 # get-304 revalidates the first N items, whose ETags it reads once before the load
 readonly SKU_PREFIX=BENCH-
 readonly LOCATION_PREFIX=WH-
 readonly HOT_LOCATION=WH-1
@@ -25,7 +26,7 @@ readonly API_HOT_SKU=BENCH-10000
 readonly BASELINE_HOT_SKU=BENCH-09999
 readonly HOT_STOCK=10000000
 readonly DEEP_PAGE_SKIP_PAGES=45 # of 200 items: the deep page starts after item 9,000
-readonly SCENARIOS=(list list-deep get receipt hot-issue)
+readonly SCENARIOS=(list list-deep get get-304 receipt hot-issue)
 readonly DATABASE=inventorydb
 readonly SEED_ACTOR=bench-seed
 
@@ -55,6 +56,7 @@ wrk with 32 connections against both, scenario by scenario (each target warmed u
   list        GET /api/items?limit=50 (first page)          API and baseline
   list-deep   GET /api/items?limit=50&cursor=… (item 9,001) API and baseline
   get         GET /api/items/{sku}, random SKUs            API and baseline
+  get-304     the same with If-None-Match: its current ETag  API only (every answer must be a 304)
   receipt     POST /api/stock/receipts over 1,000 SKUs       API only
   hot-issue   POST /api/stock/issues, one SKU and location  API and baseline (each on its own row)
 
@@ -92,6 +94,7 @@ api_key_sha=""
 connection_string=""
 api_start_ms=""
 deep_cursor=""           # the list-deep page's cursor, found by walking the first pages
+etags_file=""            # get-304: "SKU ETAG" lines, read before the load
 load_before=""
 load_after=""
 machine=""
@@ -141,6 +144,7 @@ main() {
   start_baseline
   seed
   find_deep_cursor
+  read_etags
   run_scenarios
   check_hot_issue
   read_peak_rss

@@ -70,9 +70,14 @@ internal static class ApiDocumentation
             {
                 continue;
             }
-            if (operation.OperationId is "GetItem" or "CreateItem" or "UpdateItem" && status is "200" or "201")
+            if (operation.OperationId is "GetItem" or "CreateItem" or "UpdateItem" or "RestoreItem"
+                && status is "200" or "201" or "304")
             {
                 AddHeader(described, "ETag", "The item's version; send it back as If-Match to update the item.");
+            }
+            if (operation.OperationId is "ListItems" && status is "200" or "304")
+            {
+                AddHeader(described, "ETag", "The page's validator; send it back as If-None-Match for a 304.");
             }
             if (operation.OperationId is "CreateItem" or "CreateLocation" && status == "201")
             {

@@ -47,7 +47,7 @@ public sealed class ItemListQuery
     [FromQuery(Name = "category")]
     public string? Category { get; init; }
 
-    /// <summary>Only items whose on-hand total is at or below their reorder point.</summary>
+    /// <summary>Only items whose on-hand total is at or below their reorder point (never one whose is 0).</summary>
     [FromQuery(Name = "lowStock")]
     public bool? LowStock { get; init; }
 
@@ -95,8 +95,12 @@ public sealed record ItemSummary(
 
 public sealed record ItemPage(IReadOnlyList<ItemSummary> Items, string? NextCursor);
 
-/// <summary>What a CSV import did: rows read, and how many items it created, updated or left as they were.</summary>
-public sealed record ImportSummary(int Rows, int Created, int Updated, int Unchanged);
+/// <summary>
+/// What a CSV import did: rows read, and how many items it created, updated or left as they were; rows of archived
+/// items are counted as <c>archived</c> and left as they were (their SKUs, up to 100, in <c>archivedSkus</c>).
+/// </summary>
+public sealed record ImportSummary(int Rows, int Created, int Updated, int Unchanged, int Archived,
+    IReadOnlyList<string> ArchivedSkus);
 
 /// <summary>
 /// One problem in an import file: its row (header = 1), the column if one is to blame, and what is wrong.

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using Inventory.Api.Data;
 using Inventory.Api.Paging;
+using Inventory.Api.Reports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -57,7 +58,7 @@ internal static class ItemQueries
         }
         if (query.LowStock == true)
         {
-            items = items.Where(i => i.StockLevels.Sum(s => s.Quantity) <= i.ReorderPoint);
+            items = items.Where(LowStock.IsLow);
         }
         if (after is not null)
         {

@@ -3,11 +3,17 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Inventory.Api.Items;
 
-/// <summary>Creates or updates the items of a validated CSV file, all in one transaction.</summary>
+/// <summary>
+/// Creates or updates the items of a validated CSV file, all in one transaction. Rows of archived items change
+/// nothing: restoring is a decision of its own (<c>POST /api/items/{sku}/restore</c>), so they are reported instead.
+/// </summary>
 internal static class ItemsCsvImport
 {
     /// <summary>Rows saved per round trip; the change tracker is emptied between chunks: memory stays flat.</summary>
     private const int ImportChunkSize = 1_000;
+
+    /// <summary>Archived SKUs listed in the summary at most; <c>archived</c> counts them all.</summary>
+    private const int MaxListedArchived = 100;
 
     public static async Task<ImportSummary> ApplyAsync(
         InventoryDbContext db, IReadOnlyList<CreateItemRequest> rows, DateTimeOffset now, CancellationToken ct)
@@ -15,6 +21,7 @@ internal static class ItemsCsvImport
         // One transaction around every chunk: the import stays all-or-nothing.
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         int created = 0, updated = 0, unchanged = 0;
+        var archived = new List<string>();
         foreach (var chunk in rows.Chunk(ImportChunkSize))
         {
             var keys = chunk.Select(r => CodeKey.Of(r.Sku!)).ToList();
@@ -33,6 +40,10 @@ internal static class ItemsCsvImport
                     });
                     created++;
                 }
+                else if (item.Archived)
+                {
+                    archived.Add(item.Sku);
+                }
                 else if (item.Name != row.Name || item.Category != category || item.Unit != unit
                     || item.ReorderPoint != reorderPoint)
                 {
@@ -49,6 +60,7 @@ internal static class ItemsCsvImport
             db.ChangeTracker.Clear();
         }
         await transaction.CommitAsync(ct);
-        return new ImportSummary(rows.Count, created, updated, unchanged);
+        return new ImportSummary(rows.Count, created, updated, unchanged, archived.Count,
+            archived.Take(MaxListedArchived).ToList());
     }
 }

@@ -17,5 +17,8 @@ public sealed record LocationSummary(string Code, string Name, DateTimeOffset Cr
 
 public sealed record ItemAtLocation(string Sku, string Name, long Quantity);
 
+/// <summary>
+/// A location and one page of the stock it holds, by SKU; pass <c>nextCursor</c> back as <c>cursor</c> for the next.
+/// </summary>
 public sealed record LocationResponse(string Code, string Name, DateTimeOffset CreatedAt,
-    IReadOnlyList<ItemAtLocation> Stock);
+    IReadOnlyList<ItemAtLocation> Stock, string? NextCursor);

@@ -4,4 +4,5 @@ namespace Inventory.Api.Reports;
 public sealed record LowStockItem(string Sku, string Name, string? Category, string Unit, int ReorderPoint, long OnHand,
     long Shortfall);
 
-public sealed record LowStockReport(DateTimeOffset GeneratedAt, IReadOnlyList<LowStockItem> Items);
+/// <summary>A page of the report; pass <c>nextCursor</c> back as <c>cursor</c> for the next (null: the last).</summary>
+public sealed record LowStockReport(DateTimeOffset GeneratedAt, IReadOnlyList<LowStockItem> Items, string? NextCursor);

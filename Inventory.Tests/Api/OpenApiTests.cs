@@ -22,7 +22,7 @@ public sealed class OpenApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
                 m => (Path: e.RoutePattern.RawText!.TrimEnd('/'), Method: m)))
             .ToList();
 
-        Assert.Equal(16, endpoints.Count);
+        Assert.Equal(17, endpoints.Count);
         foreach (var (path, method) in endpoints)
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} is not in the document.");

@@ -9,11 +9,12 @@ status_count() {
   tr ',' '\n' <<<"$statuses" | awk -F: -v code="$code" '$1 == code { n += $2 } END { print n + 0 }'
 }
 
-# Non-2xx answers by status, and socket errors: "409:3,socket:1", or "" when there were none.
+# Answers other than the scenario's expected status by status, and socket errors: "409:3,socket:1", or "" when there
+# were none. Expected: any 2xx, or the status given (get-304 expects 304 and nothing else).
 errors_of() {
-  local statuses="$1" socket="$2"
-  tr ',' '\n' <<<"$statuses" | awk -F: -v socket="$socket" '
-    $1 != "" && ($1 < 200 || $1 > 299) { out = out sep $1 ":" $2; sep = "," }
+  local statuses="$1" socket="$2" expected="${3:-}"
+  tr ',' '\n' <<<"$statuses" | awk -F: -v socket="$socket" -v expected="$expected" '
+    $1 != "" && (expected != "" ? $1 != expected : ($1 < 200 || $1 > 299)) { out = out sep $1 ":" $2; sep = "," }
     END { if (socket > 0) out = out sep "socket:" socket; print out }'
 }
 
@@ -24,7 +25,7 @@ run_wrk() {
     port="$baseline_port"
     hot_sku="$BASELINE_HOT_SKU"
   fi
-  output="$(BENCH_SCENARIO="$scenario" BENCH_API_KEY="$api_key" BENCH_CURSOR="$deep_cursor" \
+  output="$(BENCH_SCENARIO="$scenario" BENCH_API_KEY="$api_key" BENCH_CURSOR="$deep_cursor" BENCH_ETAGS="$etags_file" \
     BENCH_SKU_PREFIX="$SKU_PREFIX" BENCH_ITEMS="$ITEMS" BENCH_RECEIPT_SKUS="$RECEIPT_SKUS" \
     BENCH_LOCATION_PREFIX="$LOCATION_PREFIX" BENCH_LOCATIONS="$LOCATIONS" BENCH_HOT_SKU="$hot_sku" \
     BENCH_HOT_LOCATION="$HOT_LOCATION" \
@@ -34,22 +35,31 @@ run_wrk() {
     { printf '%s\n' "$output" >&2; die "wrk printed no BENCH line ($target $scenario)"; }
 }
 
+# The status every answer of a scenario must have, when only one will do.
+expected_status_of() { [[ "$1" != get-304 ]] || echo 304; }
+
 # Counts what the run changed (writes are checked for consistency afterwards) and, for the measured run, keeps figures.
+# A scenario with one expected status fails the run on any other: get-304 must measure the 304 path, not a 200.
 record() {
-  local target="$1" scenario="$2" line="$3" measured="$4" key="$1/$2" statuses socket
+  local target="$1" scenario="$2" line="$3" measured="$4" key="$1/$2" statuses socket expected unexpected
   statuses="$(field statuses "$line")"
   socket="$(field socket_errors "$line")"
+  expected="$(expected_status_of "$scenario")"
+  unexpected="$(errors_of "$statuses" 0 "$expected")"
+  [[ -z "$expected" || -z "$unexpected" ]] ||
+    die "$scenario on the $target answered $unexpected besides $expected (statuses $statuses)"
   succeeded["$key"]=$((${succeeded[$key]:-0} + $(status_count "$statuses" 201)))
   unanswered["$key"]=$((${unanswered[$key]:-0} + $(field sent "$line") - $(field answered "$line")))
   [[ "$measured" == true ]] || return 0
   result["$key/rps"]="$(field rps "$line")"
   result["$key/p50"]="$(field p50_ms "$line")"
   result["$key/p99"]="$(field p99_ms "$line")"
-  result["$key/errors"]="$(errors_of "$statuses" "$socket")"
+  result["$key/errors"]="$(errors_of "$statuses" "$socket" "$expected")"
   result["$key/statuses"]="$statuses"
 }
 
-has_baseline() { [[ "$1" != receipt ]]; }
+# The baseline has no ETags, so nothing to revalidate against.
+has_baseline() { [[ "$1" != receipt && "$1" != get-304 ]]; }
 
 run_scenarios() {
   local scenario target line

@@ -48,6 +48,21 @@ SQL
   log "seeded $ITEMS items x $LOCATIONS locations with stock in $(($(now_ms) - started)) ms"
 }
 
+# The current ETag of each of the first ETAG_SKUS items, one "SKU ETAG" line each, for get-304; read in one curl
+# process over one connection. Nothing moves their stock before get-304 runs (receipt comes after it).
+read_etags() {
+  local i urls="$work_dir/etag-urls"
+  etags_file="$work_dir/etags"
+  for i in $(seq 1 "$ETAG_SKUS"); do
+    printf 'url = "http://127.0.0.1:%s/api/items/%s%05d"\noutput = "/dev/null"\n' "$api_port" "$SKU_PREFIX" "$i"
+  done >"$urls"
+  curl -s -H @"$work_dir/key-header" -w '%{http_code} %{url_effective} %header{etag}\n' --config "$urls" |
+    awk -v etags="$etags_file" '$1 != 200 || $3 == "" { print; bad = 1; next }
+      { sub(".*/", "", $2); print $2, $3 > etags } END { exit bad }' ||
+    die "reading the ETags for get-304 failed (lines above: status, URL, ETag)"
+  [[ "$(wc -l <"$etags_file")" -eq "$ETAG_SKUS" ]] || die "read $(wc -l <"$etags_file") ETags, not $ETAG_SKUS"
+}
+
 # Walks the first pages as a client does, to get a real cursor for the deep page; the baseline reads the same cursor.
 find_deep_cursor() {
   local page status

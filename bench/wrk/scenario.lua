@@ -1,8 +1,9 @@
 -- wrk script for every scenario of bench/run.sh, chosen by environment variables (so no secret is on a command line):
---   BENCH_SCENARIO   list | list-deep | get | receipt | hot-issue
+--   BENCH_SCENARIO   list | list-deep | get | get-304 | receipt | hot-issue
 --   BENCH_API_KEY    sent as X-Api-Key
 --   BENCH_CURSOR     list-deep: the cursor of the deep page
 --   BENCH_SKU_PREFIX, BENCH_ITEMS   get: random SKUs PREFIX00001 … PREFIX<BENCH_ITEMS> (zero-padded to 5)
+--   BENCH_ETAGS   get-304: a file of "SKU ETAG" lines; each GET sends a random line's ETag as If-None-Match
 --   BENCH_RECEIPT_SKUS, BENCH_LOCATIONS   receipt: random SKU among the first N, random location LOC-1 … LOC-M
 --   BENCH_LOCATION_PREFIX   the location codes' prefix
 --   BENCH_HOT_SKU, BENCH_HOT_LOCATION   hot-issue: every issue takes 1 unit of this SKU at this location
@@ -20,6 +21,7 @@ function setup(thread)
 end
 
 local scenario, read_headers, write_headers, prefix, items, location_prefix, locations, receipt_skus, hot_body
+local etags = {}
 
 local function env(name, default)
   local value = os.getenv(name)
@@ -57,6 +59,14 @@ function init(args)
   elseif scenario == "hot-issue" then
     hot_body = string.format('{"sku":"%s","location":"%s","quantity":1,"reason":"bench"}',
       env("BENCH_HOT_SKU"), env("BENCH_HOT_LOCATION"))
+  elseif scenario == "get-304" then
+    for line in io.lines(env("BENCH_ETAGS")) do
+      local sku_of_line, etag = line:match("^(%S+) (.+)$")
+      table.insert(etags, { path = "/api/items/" .. sku_of_line, etag = etag })
+    end
+    if #etags == 0 then
+      error("bench: no ETags in " .. env("BENCH_ETAGS"))
+    end
   elseif scenario ~= "get" and scenario ~= "receipt" then
     error("bench: unknown BENCH_SCENARIO " .. scenario)
   end
@@ -66,6 +76,10 @@ function request()
   sent = sent + 1
   if scenario == "get" then
     return wrk.format("GET", "/api/items/" .. sku(math.random(1, items)), read_headers)
+  elseif scenario == "get-304" then
+    local known = etags[math.random(1, #etags)]
+    read_headers["If-None-Match"] = known.etag
+    return wrk.format("GET", known.path, read_headers)
   elseif scenario == "receipt" then
     local body = string.format('{"sku":"%s","location":"%s%d","quantity":1,"reason":"bench"}',
       sku(math.random(1, receipt_skus)), location_prefix, math.random(1, locations))
