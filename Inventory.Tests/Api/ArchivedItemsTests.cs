@@ -1,4 +1,4 @@
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;

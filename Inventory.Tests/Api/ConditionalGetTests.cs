@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;

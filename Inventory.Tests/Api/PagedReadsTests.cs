@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Inventory.Tests.Infrastructure;
+using Inventory.Tests.Infrastructure.ApiTests;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
