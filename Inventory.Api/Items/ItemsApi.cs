@@ -17,20 +17,29 @@ internal static class ItemsApi
         var items = api.MapGroup("/items").WithTags("Items");
 
         items.MapGet("", ListItems).WithName("ListItems")
-            .WithSummary("List items, filtered, with keyset paging");
+            .WithSummary("List items, filtered, with keyset paging")
+            .WithDescription("Active items by SKU, or by name with sort=name; search matches part of the SKU or name "
+                + "ignoring case, lowStock keeps items at or below their reorder point. A page holds up to limit "
+                + "items; send its nextCursor back as cursor for the next one.");
         items.MapGet("/{sku}", GetItem).WithName("GetItem")
             .WithSummary("An item with its stock per location; ETag header")
+            .WithDescription("The item, its on-hand total and the quantity at each location holding it. The ETag "
+                + "header is the item's version: send it as If-Match to update the item.")
             // Nothing to validate (a route string); without this, the HttpContext parameter alone makes the
             // validation filter wrap every GET, at an allocation-heavy few percent of its CPU.
             .DisableValidation()
             .ProducesProblem(StatusCodes.Status404NotFound);
         items.MapPost("", CreateItem).WithName("CreateItem")
             .WithSummary("Create an item")
+            .WithDescription("Admin only. A SKU is unique regardless of case (409 when taken); unit defaults to pcs "
+                + "and reorderPoint to 0. Answers the item with its ETag and its Location.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
             .ProducesProblem(StatusCodes.Status409Conflict);
         items.MapPut("/{sku}", UpdateItem).WithName("UpdateItem")
             .WithSummary("Update an item; needs If-Match with its ETag")
+            .WithDescription("Admin only. Replaces name, description, category, unit and reorderPoint; the SKU stays. "
+                + "If-Match must hold the ETag last read: without it 428, a stale one 412.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -38,6 +47,8 @@ internal static class ItemsApi
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
         items.MapDelete("/{sku}", ArchiveItem).WithName("ArchiveItem")
             .WithSummary("Archive an item; refused while stock is on hand")
+            .WithDescription("Admin only. The item leaves listings and the export; its ledger is kept. 409 while any "
+                + "location holds some of it.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

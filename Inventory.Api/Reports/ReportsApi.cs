@@ -11,7 +11,9 @@ internal static class ReportsApi
         api.MapGroup("/reports").WithTags("Reports")
             .MapGet("/low-stock", GetLowStock).WithName("GetLowStockReport")
             .WithSummary(
-                "Active items whose on-hand total is at or below their reorder point, largest shortfall first");
+                "Active items whose on-hand total is at or below their reorder point, largest shortfall first")
+            .WithDescription("Each such item with its on-hand total and its shortfall (reorder point minus on hand), "
+                + "and the time the report was made.");
         return api;
     }
 
