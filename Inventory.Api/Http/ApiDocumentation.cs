@@ -1,4 +1,3 @@
-using Inventory.Api.Auth;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -11,47 +10,14 @@ namespace Inventory.Api.Http;
 /// </summary>
 internal static class ApiDocumentation
 {
-    private const string SecuritySchemeName = ApiKeyAuthenticationHandler.SchemeName;
-
     public static IHostApplicationBuilder AddApiDocumentation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ApiDocumentationOptions>()
             .Bind(builder.Configuration.GetSection(ApiDocumentationOptions.Section));
         builder.Services.AddOpenApi(options =>
         {
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                // Relative, as the spec's default: the document is built once, so the first request's Host header
-                // must not become every reader's server.
-                document.Servers = [new OpenApiServer { Url = "/" }];
-                document.Info.Title = "Inventory API";
-                document.Info.Description =
-                    "Items, locations and an append-only stock ledger. Every /api route needs an X-Api-Key header " +
-                    "(roles: Reader = GET, Operator = + stock movements, Admin = + items, locations, import). " +
-                    "Errors are RFC 9457 problem details.";
-                document.Components ??= new OpenApiComponents();
-                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-                document.Components.SecuritySchemes[SecuritySchemeName] = new OpenApiSecurityScheme
-                {
-                    Type = SecuritySchemeType.ApiKey,
-                    In = ParameterLocation.Header,
-                    Name = ApiKeyAuthenticationHandler.HeaderName,
-                    Description = "An API key; the server knows only its SHA-256.",
-                };
-                return Task.CompletedTask;
-            });
-            options.AddOperationTransformer((operation, context, _) =>
-            {
-                if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true)
-                {
-                    operation.Security ??= [];
-                    operation.Security.Add(new OpenApiSecurityRequirement
-                    {
-                        [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = [],
-                    });
-                }
-                return Task.CompletedTask;
-            });
+            options.AddDocumentTransformer(ApiDocumentDescription.DescribeDocumentAsync);
+            options.AddOperationTransformer(ApiDocumentDescription.DeclareSecurityAsync);
             options.AddOperationTransformer((operation, _, _) =>
             {
                 DescribeResponseHeaders(operation);

@@ -18,13 +18,17 @@ internal static class ItemsApi
 
         items.MapGet("", ListItems).WithName("ListItems")
             .WithSummary("List items, filtered, with keyset paging")
-            .WithDescription("Pass nextCursor back as cursor for the next page. Each page has an ETag that changes "
-                + "when a row on it, its membership or its next cursor changes; send it as If-None-Match for a 304.")
+            .WithDescription("Active items by SKU, or by name with sort=name; search matches part of the SKU or name "
+                + "ignoring case, lowStock keeps items at or below their reorder point (never those with reorder "
+                + "point 0). A page holds up to limit items; send its nextCursor back as cursor for the next one. "
+                + "Each page has an ETag that changes when a row on it, its membership or its next cursor changes; "
+                + "send it as If-None-Match for a 304.")
             .Produces(StatusCodes.Status304NotModified);
         items.MapGet("/{sku}", GetItem).WithName("GetItem")
             .WithSummary("An item with its stock per location; ETag header")
-            .WithDescription("The ETag changes with any change of the item or its stock; send it as If-None-Match "
-                + "for a 304 without a body while nothing changed, or as If-Match to update the item.")
+            .WithDescription("The item, its on-hand total and the quantity at each location holding it. The ETag "
+                + "changes with any change of the item or its stock: send it as If-None-Match for a 304 without a "
+                + "body while nothing changed, or as If-Match to update the item.")
             // Nothing to validate (a route string); without this, the HttpContext parameter alone makes the
             // validation filter wrap every GET, at an allocation-heavy few percent of its CPU.
             .DisableValidation()
@@ -32,13 +36,17 @@ internal static class ItemsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         items.MapPost("", CreateItem).WithName("CreateItem")
             .WithSummary("Create an item")
+            .WithDescription("Admin only. A SKU is unique regardless of case (409 when taken); unit defaults to pcs "
+                + "and reorderPoint to 0. Answers the item with its ETag and its Location.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
             .ProducesProblem(StatusCodes.Status409Conflict);
         items.MapPut("/{sku}", UpdateItem).WithName("UpdateItem")
             .WithSummary("Update an item; needs If-Match with its ETag")
-            .WithDescription("If-Match guards the item's own fields: an ETag read before a stock movement still "
-                + "matches, one read before another edit (or archive, or restore) is a 412.")
+            .WithDescription("Admin only. Replaces name, description, category, unit and reorderPoint; the SKU stays. "
+                + "If-Match must hold an ETag of the item: without it 428. It guards the item's own fields: an ETag "
+                + "read before a stock movement still matches, one read before another edit (or archive, or "
+                + "restore) is a 412.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -46,6 +54,8 @@ internal static class ItemsApi
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
         items.MapDelete("/{sku}", ArchiveItem).WithName("ArchiveItem")
             .WithSummary("Archive an item; refused while stock is on hand")
+            .WithDescription("Admin only. The item leaves listings and the export; its ledger is kept. 409 while any "
+                + "location holds some of it.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

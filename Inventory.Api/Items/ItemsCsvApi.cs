@@ -28,6 +28,8 @@ internal static class ItemsCsvApi
     {
         items.MapGet("/export", Export).WithName("ExportItemsCsv")
             .WithSummary("Export active items as CSV (streamed)")
+            .WithDescription($"Columns: {string.Join(',', ExportColumns)}, one row per active item by SKU; the file "
+                + "imports back as it is.")
             .Produces<string>(StatusCodes.Status200OK, ContentType);
         items.MapPost("/import", Import).WithName("ImportItemsCsv")
             .WithSummary("Create or update items from CSV, all or nothing")

@@ -15,14 +15,17 @@ internal static class LocationsApi
     {
         var locations = api.MapGroup("/locations").WithTags("Locations");
         locations.MapGet("", ListLocations).WithName("ListLocations")
-            .WithSummary("All locations, by code");
+            .WithSummary("All locations, by code")
+            .WithDescription("Every location's code, name and creation time, ordered by code ignoring case.");
         locations.MapGet("/{code}", GetLocation).WithName("GetLocation")
             .WithSummary("A location with the stock it holds")
-            .WithDescription("The stock is paged like the item list, by SKU: limit (1-200, default 50) and "
-                + "nextCursor passed back as cursor; the location's own fields come with every page.")
+            .WithDescription("The location and each item it holds a positive quantity of, by SKU. The stock is paged "
+                + "like the item list: limit (1-200, default 50) and nextCursor passed back as cursor; the location's "
+                + "own fields come with every page.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         locations.MapPost("", CreateLocation).WithName("CreateLocation")
             .WithSummary("Create a location (warehouse or bin)")
+            .WithDescription("Admin only. A code is unique regardless of case (409 when taken).")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .WithRequestBodyLimit(RequestBodyLimit.Json)
             .ProducesProblem(StatusCodes.Status409Conflict);

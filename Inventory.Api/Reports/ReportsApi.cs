@@ -16,8 +16,10 @@ internal static class ReportsApi
             .MapGet("/low-stock", GetLowStock).WithName("GetLowStockReport")
             .WithSummary(
                 "Active items whose on-hand total is at or below their reorder point, largest shortfall first")
-            .WithDescription("Paged like the item list: limit (1-200, default 50) and nextCursor passed back as "
-                + "cursor. Items with reorder point 0 (none set) are never listed. Ties in shortfall go by SKU.");
+            .WithDescription("Each such item with its on-hand total and its shortfall (reorder point minus on hand), "
+                + "and the time the report was made. Paged like the item list: limit (1-200, default 50) and "
+                + "nextCursor passed back as cursor. Items with reorder point 0 (none set) are never listed. Ties in "
+                + "shortfall go by SKU.");
         return api;
     }
 

@@ -43,6 +43,8 @@ internal static class StockApi
         api.MapGet("/items/{sku}/movements", GetMovements).WithName("GetItemMovements")
             .WithTags("Stock")
             .WithSummary("An item's ledger, newest first")
+            .WithDescription("Every stock movement of the item, newest first. A page holds up to limit movements; "
+                + "send its nextCursor back as cursor for older ones.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }

@@ -11,7 +11,10 @@ internal static class VersionApi
     {
         app.MapGet("/version", GetVersion)
             .WithName("GetVersion")
-            .WithTags("Operations");
+            .WithTags("Operations")
+            .WithSummary("The running build's version and commit")
+            .WithDescription("Needs no API key. The deploy gate compares the version with the tag it deployed; a "
+                + "plain local build reports dev and unknown.");
         return app;
     }
 
