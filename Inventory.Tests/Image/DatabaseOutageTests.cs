@@ -55,6 +55,9 @@ public sealed class DatabaseOutageTests(ProductImage productImage)
 
         await WhileFrozenAsync(postgres, async () =>
         {
+            // /health serves one database check's result for up to a second (Inventory.Api/README.md, "Health
+            // probe"): a probe within that second may still see the answer from before the freeze.
+            await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
             // The probe's own check timeout answers; the client's 30 s would only catch a hang.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
