@@ -3,7 +3,8 @@ using YamlDotNet.RepresentationModel;
 namespace Inventory.Tests.Workflow;
 
 /// <summary>
-/// What must hold in every workflow of the repository: least privilege, no secrets for forks, pinned actions.
+/// What must hold in every workflow of the repository: least privilege, no secrets for forks (pinned
+/// actions: <see cref="PinnedActionTests"/>).
 /// </summary>
 public sealed class WorkflowSecurityTests
 {
@@ -64,15 +65,6 @@ public sealed class WorkflowSecurityTests
             Assert.Equal("production", j.Job.Scalar("environment"));
             Assert.Contains("github.ref == 'refs/heads/main'", j.Job.Condition() ?? "", StringComparison.Ordinal);
         });
-    }
-
-    [Fact]
-    public void Every_action_is_referenced_by_its_major_version_tag()
-    {
-        var uses = AllSteps.Select(s => s.Scalar("uses")).OfType<string>().ToList();
-
-        Assert.NotEmpty(uses);
-        Assert.All(uses, u => Assert.Matches(@"^[A-Za-z0-9-]+/[A-Za-z0-9._/-]+@v[0-9]+$", u));
     }
 
     [Fact]
