@@ -60,7 +60,10 @@ public sealed class CiCdWorkflowTests
 
         var meta = WorkflowDocument.StepUsing(build, "docker/metadata-action");
         Assert.Equal("${{ steps.names.outputs.image }}", meta.Mapping("with").Scalar("images"));
-        Assert.Equal(["type=raw,value=latest", "type=sha,format=long,prefix="], meta.Mapping("with").Lines("tags"));
+        // latest only while this commit is the head of main (NewestWinsTests); the SHA tag always.
+        Assert.Equal(
+            ["type=raw,value=latest,enable=${{ steps.newest.outputs.head == 'true' }}", "type=sha,format=long,prefix="],
+            meta.Mapping("with").Lines("tags"));
     }
 
     [Fact]

@@ -11,13 +11,18 @@ public static class ReadmeSecretsTable
     public const string Section = "## Secrets";
     private const string Readme = ".github/workflows/README.md";
 
-    public static IReadOnlyList<string> SecretNames()
+    /// <summary>The lines of the section, up to the next <c>## </c> heading.</summary>
+    public static List<string> SectionLines()
     {
         var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, Readme));
         var start = Array.FindIndex(lines, l => l.Trim() == Section);
         Assert.True(start >= 0, $"{Readme} has no '{Section}' section");
-        var section = lines.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).ToList();
+        return [.. lines.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal))];
+    }
 
+    public static IReadOnlyList<string> SecretNames()
+    {
+        var section = SectionLines();
         var header = section.FindIndex(l =>
             Cells(l) is [var first, ..] && first.Equals("secret", StringComparison.OrdinalIgnoreCase));
         Assert.True(header >= 0, $"{Readme}'s '{Section}' section has no table whose first column is 'secret'");

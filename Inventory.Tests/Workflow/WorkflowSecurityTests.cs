@@ -3,7 +3,8 @@ using YamlDotNet.RepresentationModel;
 namespace Inventory.Tests.Workflow;
 
 /// <summary>
-/// What must hold in every workflow of the repository: least privilege, no secrets for forks, pinned actions.
+/// What must hold in every workflow of the repository: least privilege, no secrets for forks (pinned
+/// actions: <see cref="PinnedActionTests"/>).
 /// </summary>
 public sealed class WorkflowSecurityTests
 {
@@ -67,22 +68,14 @@ public sealed class WorkflowSecurityTests
     }
 
     [Fact]
-    public void Every_action_is_referenced_by_its_major_version_tag()
-    {
-        var uses = AllSteps.Select(s => s.Scalar("uses")).OfType<string>().ToList();
-
-        Assert.NotEmpty(uses);
-        Assert.All(uses, u => Assert.Matches(@"^[A-Za-z0-9-]+/[A-Za-z0-9._/-]+@v[0-9]+$", u));
-    }
-
-    [Fact]
     public void Every_checkout_leaves_no_token_in_the_git_config()
     {
         var checkouts = AllSteps
             .Where(s => s.Scalar("uses")?.StartsWith("actions/checkout@", StringComparison.Ordinal) == true)
             .ToList();
 
-        Assert.Equal(4, checkouts.Count);
+        // The job's own commit in each of the four jobs, and the head of main beside it in the two that publish.
+        Assert.Equal(6, checkouts.Count);
         Assert.All(checkouts, c => Assert.Equal("false", c.ScalarMap("with")["persist-credentials"]));
     }
 
