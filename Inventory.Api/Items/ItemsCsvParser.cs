@@ -11,7 +11,8 @@ namespace Inventory.Api.Items;
 /// <summary>
 /// Reads an import file into item rows and every problem found in it, with no HTTP and no database: the header names
 /// the columns, each row is validated with the rules of <see cref="CreateItemRequest"/>, and rows are numbered as a
-/// spreadsheet numbers them (the header is row 1). The file must be UTF-8, every cell <see cref="StorableText"/>.
+/// spreadsheet numbers them (the header is row 1). The file must be UTF-8, every cell <see cref="StorableText"/>; the
+/// quote the export puts before a formula-like cell is taken off (<see cref="CsvFormulas"/>).
 /// </summary>
 internal static class ItemsCsvParser
 {
@@ -57,7 +58,7 @@ internal static class ItemsCsvParser
                 var storable = true;
                 for (var i = 0; i < record.Length; i++)
                 {
-                    record[i] = reader.GetString(i);
+                    record[i] = CsvFormulas.FromImport(reader.GetString(i));
                     if (!StorableText.IsStorable(record[i]))
                     {
                         var column = i < reader.Headers.Count ? reader.Headers[i].Trim() : null;
