@@ -116,6 +116,23 @@ public sealed class HostileInputTests(ApiFixture fixture) : IClassFixture<ApiFix
         await response.ReadValidationProblemAsync("x-client-note");
     }
 
+    [Fact]
+    public async Task A_csv_file_that_is_not_utf8_is_a_400_naming_its_line_and_imports_nothing()
+    {
+        var sku = ApiFixture.Unique("LATIN1");
+        // "café" as Latin-1 writes it: é is the single byte 0xE9, which UTF-8 never has alone.
+        byte[] body = [.. Encoding.UTF8.GetBytes($"sku,name\n{sku},ok\n{sku}-2,caf"), 0xE9, (byte)'\n'];
+        using var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", "text/csv");
+
+        using var response = await fixture.Admin.PostAsync("/api/items/import", content, Ct);
+
+        var problem = await response.ReadProblemAsync(HttpStatusCode.BadRequest, "invalid-csv");
+        Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("row").GetInt32() == 3);
+        using var read = await fixture.Reader.GetAsync($"/api/items/{sku}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+    }
+
     /// <summary>The check on JSON strings leaves the request schemas as they were: strings, with their patterns.</summary>
     [Fact]
     public async Task The_request_schemas_still_describe_their_text_fields_as_strings()
