@@ -6,7 +6,7 @@ namespace Inventory.Api.Http;
 /// <summary>
 /// Every string property of a request body, at any depth, refuses text that is not <see cref="StorableText"/> while
 /// the body is read: no handler and no field annotation can forget it. A lone surrogate escape (<c>\ud800</c>) or
-/// bytes that are not UTF-8 never become a string: the reader fails on them (<see cref="IsBrokenText"/>).
+/// bytes that are not UTF-8 never become a string: the reader fails on them, at that field.
 /// </summary>
 internal static class StorableJsonText
 {
@@ -34,15 +34,11 @@ internal static class StorableJsonText
     }
 
     /// <summary>
-    /// Whether <paramref name="json"/> failed on a string the reader could not decode: System.Text.Json reports
-    /// that as a JsonException around the reader's InvalidOperationException, with the path of the field.
+    /// The field of a body that failed as the client sent it (<c>$.lines[0].sku</c> is <c>lines[0].sku</c>); null when
+    /// the body failed as a whole.
     /// </summary>
-    public static bool IsBrokenText(JsonException json) =>
-        json.InnerException is InvalidOperationException && json.Path is not null;
-
-    /// <summary>The field as the client sent it: <c>$.lines[0].sku</c> is <c>lines[0].sku</c>.</summary>
-    public static string FieldOf(JsonException json) =>
-        json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+    public static string? FieldOf(JsonException json) =>
+        json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
 }
 
 /// <summary>

@@ -20,7 +20,7 @@ namespace Inventory.Api.Paging;
 public static partial class KeysetCursor
 {
     /// <summary>A key of a listing sorted by SKU or code: the lower-case lookup key (<see cref="CodeKey"/>).</summary>
-    public static readonly Func<string, bool> CodeKeys = key => CodeKeyPattern().IsMatch(key);
+    public static readonly Func<string, bool> CodeKeys = key => key == CodeKey.Of(key) && CodePattern().IsMatch(key);
 
     /// <summary>A key of a listing sorted by name: a name as an item may have.</summary>
     public static readonly Func<string, bool> NameKeys = key =>
@@ -82,6 +82,6 @@ public static partial class KeysetCursor
     public static ValidationProblem Invalid() =>
         Problems.Invalid("cursor", "The cursor is not one this listing issued; start again without a cursor.");
 
-    [GeneratedRegex("^[a-z0-9._-]{1,64}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
-    private static partial Regex CodeKeyPattern();
+    [GeneratedRegex(Limits.CodePattern, RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex CodePattern();
 }
