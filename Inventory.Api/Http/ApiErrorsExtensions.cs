@@ -53,6 +53,7 @@ internal static class ApiErrorsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStorableRequestText();
         app.UseRequestBodyLimits();
         return app;
     }

@@ -33,8 +33,10 @@ internal static class ApiJsonExtensions
         {
             options.SerializerOptions.DefaultBufferSize = ResponseBufferSize;
             options.SerializerOptions.Encoder = null;
-            options.SerializerOptions.TypeInfoResolver =
-                JsonTypeInfoResolver.Combine(ApiJsonContext.Default, new DefaultJsonTypeInfoResolver());
+            // Request bodies are read through the reflection resolver, whose string properties refuse what PostgreSQL
+            // cannot store.
+            options.SerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ApiJsonContext.Default,
+                new DefaultJsonTypeInfoResolver { Modifiers = { StorableJsonText.Apply } });
         });
         return builder;
     }

@@ -5,7 +5,7 @@ namespace Inventory.Api.Http;
 
 /// <summary>A SKU or a location code: 1–64 of <c>A-Z a-z 0-9 - _ .</c></summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
-public sealed class CodeAttribute : RegularExpressionAttribute
+public class CodeAttribute : RegularExpressionAttribute
 {
     public CodeAttribute() : base(Limits.CodePattern)
     {

@@ -31,7 +31,7 @@ public class UpdateItemRequest
 /// <summary>A new item: its SKU and the editable fields. Also the validation of each row of a CSV import.</summary>
 public sealed class CreateItemRequest : UpdateItemRequest
 {
-    [Required, Code]
+    [Required, NewCode]
     public string? Sku { get; init; }
 }
 

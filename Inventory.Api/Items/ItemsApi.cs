@@ -69,7 +69,8 @@ internal static class ItemsApi
     {
         var sort = query.Sort ?? "sku";
         var scope = sort == "name" ? "items:name" : "items:sku";
-        if (!KeysetCursor.TryDecode(query.Cursor, scope, out var after))
+        var keys = sort == "name" ? KeysetCursor.NameKeys : KeysetCursor.CodeKeys;
+        if (!KeysetCursor.TryDecode(query.Cursor, scope, keys, out var after))
         {
             return KeysetCursor.Invalid();
         }

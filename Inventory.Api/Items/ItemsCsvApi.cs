@@ -12,7 +12,8 @@ namespace Inventory.Api.Items;
 /// <c>GET /api/items/export</c> streams the catalogue as CSV row by row; <c>POST /api/items/import</c> validates a
 /// whole CSV file first (<see cref="ItemsCsvParser"/>) and then creates or updates every row in one transaction
 /// (<see cref="ItemsCsvImport"/>), or changes nothing.
-/// CSV parsing and writing (quoting, embedded commas and line breaks) is CsvHelper's.
+/// CSV parsing and writing (quoting, embedded commas and line breaks) is CsvHelper's; cells that a spreadsheet would
+/// run as formulas are escaped (<see cref="CsvFormulas"/>).
 /// </summary>
 internal static class ItemsCsvApi
 {
@@ -29,13 +30,15 @@ internal static class ItemsCsvApi
         items.MapGet("/export", Export).WithName("ExportItemsCsv")
             .WithSummary("Export active items as CSV (streamed)")
             .WithDescription($"Columns: {string.Join(',', ExportColumns)}, one row per active item by SKU; the file "
-                + "imports back as it is.")
+                + "imports back as it is. A text cell that starts with = + - @, tab or CR gets a leading ' so a "
+                + "spreadsheet shows it as text instead of running it as a formula; the import takes that ' off again.")
             .Produces<string>(StatusCodes.Status200OK, ContentType);
         items.MapPost("/import", Import).WithName("ImportItemsCsv")
             .WithSummary("Create or update items from CSV, all or nothing")
             .WithDescription($"Columns: {string.Join(',', ItemsCsvParser.ImportColumns)} (an onHand column is "
                 + $"ignored). At most {ItemsCsvParser.MaxImportRows} rows and {MaxImportBytes / 1024 / 1024} MB. "
-                + "Rows are numbered as in a spreadsheet: the header is row 1.")
+                + "Rows are numbered as in a spreadsheet: the header is row 1. UTF-8 only; a ' before a cell that "
+                + "starts with = + - @, tab or CR (as the export writes it) is taken off.")
             .RequireAuthorization(ApiPolicies.ManageCatalogue)
             .Accepts<string>(ContentType)
             .WithRequestBodyLimit(new RequestBodyLimit(MaxImportBytes))
@@ -48,7 +51,8 @@ internal static class ItemsCsvApi
         TypedResults.Stream(async body =>
         {
             var ct = http.RequestAborted;
-            await using var csv = CsvWriter.Create(body, CsvWriterOptions.Default, leaveOpen: true);
+            await using var csv = CsvWriter.Create(body, CsvFormulas.Neutralise(CsvWriterOptions.Default),
+                leaveOpen: true);
             await csv.WriteRecordAsync(ExportColumns, ct);
 
             // Rows go out as the database returns them; the writer flushes its buffer whenever it is mostly full.
@@ -60,10 +64,10 @@ internal static class ItemsCsvApi
                 .AsAsyncEnumerable();
             await foreach (var row in rows.WithCancellation(ct))
             {
-                csv.WriteField(row.Sku);
-                csv.WriteField(row.Name);
-                csv.WriteField(row.Category);
-                csv.WriteField(row.Unit);
+                csv.WriteField(CsvFormulas.ForExport(row.Sku));
+                csv.WriteField(CsvFormulas.ForExport(row.Name));
+                csv.WriteField(CsvFormulas.ForExport(row.Category));
+                csv.WriteField(CsvFormulas.ForExport(row.Unit));
                 csv.WriteField(row.ReorderPoint, default);
                 csv.WriteField(row.OnHand, default);
                 await csv.EndRecordAsync(ct);

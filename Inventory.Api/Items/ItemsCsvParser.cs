@@ -1,13 +1,18 @@
+using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
 using CsvHelper;
+using Inventory.Api.Http;
 
 namespace Inventory.Api.Items;
 
 /// <summary>
 /// Reads an import file into item rows and every problem found in it, with no HTTP and no database: the header names
 /// the columns, each row is validated with the rules of <see cref="CreateItemRequest"/>, and rows are numbered as a
-/// spreadsheet numbers them (the header is row 1).
+/// spreadsheet numbers them (the header is row 1). The file must be UTF-8, every cell <see cref="StorableText"/>; the
+/// quote the export puts before a formula-like cell is taken off (<see cref="CsvFormulas"/>).
 /// </summary>
 internal static class ItemsCsvParser
 {
@@ -20,6 +25,11 @@ internal static class ItemsCsvParser
     {
         var rows = new List<CreateItemRequest>();
         var errors = new List<CsvRowError>();
+        if (FindBrokenUtf8(body) is { } broken)
+        {
+            errors.Add(broken);
+            return new ParsedCsv(rows, errors, false);
+        }
         var options = CsvReaderOptions.Default with
         {
             Separator = ',',
@@ -45,11 +55,19 @@ internal static class ItemsCsvParser
                 // As a spreadsheet numbers them: the header is row 1.
                 var line = (int)reader.RowNumber + 1;
                 var record = new string[reader.FieldCount];
+                var storable = true;
                 for (var i = 0; i < record.Length; i++)
                 {
-                    record[i] = reader.GetString(i);
+                    record[i] = CsvFormulas.FromImport(reader.GetString(i));
+                    if (!StorableText.IsStorable(record[i]))
+                    {
+                        var column = i < reader.Headers.Count ? reader.Headers[i].Trim() : null;
+                        errors.Add(new CsvRowError(line, column, StorableText.Refusal(column ?? "cell")));
+                        storable = false;
+                    }
                 }
-                var row = ReadRow(record, columns, line, errors);
+                // A row with a cell PostgreSQL cannot store is not checked further: that cell is its problem.
+                var row = storable ? ReadRow(record, columns, line, errors) : new CreateItemRequest();
                 if (row.Sku is not null && !seen.TryAdd(row.Sku, line))
                 {
                     errors.Add(new CsvRowError(line, "sku",
@@ -68,6 +86,25 @@ internal static class ItemsCsvParser
             errors.Add(new CsvRowError(2, null, "The file has no rows below its header."));
         }
         return new ParsedCsv(rows, errors, false);
+    }
+
+    /// <summary>
+    /// The first place where <paramref name="body"/> is not UTF-8, as a problem of its line; null when it all is.
+    /// </summary>
+    private static CsvRowError? FindBrokenUtf8(byte[] body)
+    {
+        if (Utf8.IsValid(body))
+        {
+            return null;
+        }
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(body.AsSpan(offset), out _, out var consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+        var line = body.AsSpan(0, offset).Count((byte)'\n') + 1;
+        return new CsvRowError(line, null,
+            $"Byte {offset + 1} (line {line}) is not UTF-8; save the file as UTF-8 and send it again.");
     }
 
     private static Dictionary<string, int> MapColumns(IReadOnlyList<string> header, List<CsvRowError> errors)

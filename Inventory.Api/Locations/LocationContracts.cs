@@ -6,7 +6,7 @@ namespace Inventory.Api.Locations;
 
 public sealed class CreateLocationRequest
 {
-    [Required, Code]
+    [Required, NewCode]
     public string? Code { get; init; }
 
     [Required, StringLength(Limits.NameLength), PlainText]

@@ -73,7 +73,7 @@ internal static class StockApi
     public static async Task<Results<Ok<StockMovementPage>, ProblemHttpResult, ValidationProblem>> GetMovements(
         string sku, [AsParameters] PageQuery page, InventoryDbContext db, CancellationToken ct)
     {
-        if (!KeysetCursor.TryDecode(page.Cursor, MovementsCursorScope, out var after))
+        if (!KeysetCursor.TryDecode(page.Cursor, MovementsCursorScope, KeysetCursor.NoKeys, out var after))
         {
             return KeysetCursor.Invalid();
         }
