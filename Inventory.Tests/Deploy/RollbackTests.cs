@@ -24,6 +24,12 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
         await Users.AssertStateAsync(stack, tags.First, tags.Second);
         Users.AssertSwitched(loop, tags.Second, tags.First);
         Assert.Contains("| outcome | ✅ rolled back", run.Summary, StringComparison.Ordinal);
+        // Like every candidate, the rolled-back container believes nginx's X-Forwarded-For from the stack's network.
+        var live = Assert.Single(await Users.ContainersOfAsync(stack, tags.First), c => c.State == "running");
+        var subnet = await DockerCli.OutputAsync(
+            "network", "inspect", "--format", "{{(index .IPAM.Config 0).Subnet}}", $"{stack.Name}-net");
+        var liveEnvironment = await DockerCli.OutputAsync("inspect", "--format", "{{json .Config.Env}}", live.Name);
+        Assert.Contains($"\"ForwardedHeaders__KnownNetworks__90={subnet}\"", liveEnvironment, StringComparison.Ordinal);
 
         // The operator's view, over SSH from the host's copy of deploy/.
         var list = await environment.Host.RunAsync(

@@ -3,6 +3,9 @@
 # full when it fails, and removed unless it was promoted.
 
 readonly FAILED_BOOT_LOG_LINES=200
+# The deploy names the stack's network as ForwardedHeaders__KnownNetworks__90 (and __91… for more subnets): indexes
+# below 90 stay free for the operator's own proxies in the env file.
+readonly PROXY_NETWORK_INDEX=90
 
 # Kamal users met migrations started without their secrets (kamal#1700): check before anything starts.
 check_env_file() {
@@ -30,12 +33,20 @@ remove_orphan_candidates() {
 # The new version starts beside the live one, hardened as the image expects; no restart policy until it has
 # passed the gate, so a crash at start-up shows as an exit code rather than a restart loop.
 start_candidate() {
-  local tag=$1 output short=${1:0:12}
+  local tag=$1 output short=${1:0:12} subnets subnet index=$PROXY_NETWORK_INDEX proxy_networks=()
+  # Without it every client would share nginx's address, and one client guessing keys would throttle them all.
+  local network
+  network="$(network_name)"
+  subnets="$(network_subnets)" || die "cannot read the subnet of the network $network: docker network inspect $network"
+  for subnet in $subnets; do
+    proxy_networks+=(--env "ForwardedHeaders__KnownNetworks__$index=$subnet")
+    index=$((index + 1))
+  done
   CANDIDATE="$INVENTORY_NAME-app-$short-$(date -u +%Y%m%d%H%M%S)-$((RANDOM % 1000))"
   CANDIDATE_PROMOTED=""
   local started=$SECONDS
   if ! output="$(docker run --detach --name "$CANDIDATE" --network "$(network_name)" \
-    --env-file "$INVENTORY_ENV_FILE" \
+    --env-file "$INVENTORY_ENV_FILE" "${proxy_networks[@]}" \
     --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
     --memory "$INVENTORY_MEMORY" --log-opt max-size=10m --log-opt max-file=5 \
     --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=app" --label "$LABEL_TAG=$tag" \

@@ -25,6 +25,12 @@ ensure_network() {
   say "created the network $network"
 }
 
+# The subnets of the stack's network, one a line: nginx's address is in one of them, and the app believes the
+# X-Forwarded-For of requests from them (ForwardedHeaders__KnownNetworks), so it sees each client's own address.
+network_subnets() {
+  docker network inspect --format '{{range .IPAM.Config}}{{println .Subnet}}{{end}}' "$(network_name)" | grep .
+}
+
 # The informative line of a failed docker command (the daemon's reason, not "Run 'docker run --help'…").
 docker_error() {
   grep -m1 -iE 'error|denied|failed|conflict' <<<"$1" || grep -m1 . <<<"$1" || echo "no output"

@@ -35,18 +35,30 @@ write_nginx_conf() {
   mv -f "$dir/nginx.conf.tmp" "$dir/nginx.conf"
 }
 
-# $1 = container or "none", $2 = tag.
+# $1 = the proxy's folder, $2 = container or "none", $3 = tag. The file sets the variable nginx.conf proxies to; nginx
+# looks the name up through Docker's DNS (see the template's resolver).
 write_upstream_conf() {
-  local dir=$1 container=$2 tag=$3 server
+  local dir=$1 container=$2 tag=$3 address
   if [[ "$container" == none ]]; then
-    # Nothing deployed yet: a server that refuses, so the proxy answers 502.
-    server="server 127.0.0.1:9 down;"
+    # Nothing deployed yet: a port that refuses, so the proxy answers 502.
+    address="127.0.0.1:9"
   else
-    server="server $container:$APP_PORT; keepalive 16;"
+    address="$container:$APP_PORT"
   fi
-  printf '# live: %s %s\nupstream inventory_app { %s }\n' "$container" "$tag" "$server" >"$dir/upstream.conf.tmp"
+  # shellcheck disable=SC2016 # $inventory_app is nginx's variable
+  printf '# live: %s %s\nset $inventory_app %s;\n' "$container" "$tag" "$address" >"$dir/upstream.conf.tmp"
   chmod 644 "$dir/upstream.conf.tmp"
   mv -f "$dir/upstream.conf.tmp" "$dir/upstream.conf"
+}
+
+# Before the proxy looked the app up by name per request, upstream.conf held an nginx upstream block, which the
+# current nginx.conf cannot include: rewritten in the current form, naming the same live container.
+upgrade_upstream_conf() {
+  local dir=$1 container="" tag=""
+  grep -qF "set \$inventory_app " "$dir/upstream.conf" && return 0
+  read -r _ _ container tag < <(grep -m1 '^# live: ' "$dir/upstream.conf") || true
+  write_upstream_conf "$dir" "${container:-none}" "${tag:--}"
+  say "rewrote $dir/upstream.conf in its current form (live: ${container:-none})"
 }
 
 proxy_nginx() { docker exec "$(proxy_name)" nginx -e stderr -c "$PROXY_CONF_DIR/nginx.conf" "$@"; }
@@ -68,7 +80,7 @@ ensure_proxy() {
   chmod 755 "$dir"
   local changed=""
   write_nginx_conf "$dir" && changed=1
-  [[ -f "$dir/upstream.conf" ]] || write_upstream_conf "$dir" none -
+  if [[ -f "$dir/upstream.conf" ]]; then upgrade_upstream_conf "$dir"; else write_upstream_conf "$dir" none -; fi
   if ! container_running "$proxy"; then
     start_proxy "$proxy" "$dir"
     return 0
@@ -96,9 +108,12 @@ start_proxy() {
       || die "cannot pull the proxy image $INVENTORY_PROXY_IMAGE: $(docker_error "$output")"
   fi
   container_exists "$proxy" && docker rm --force "$proxy" >/dev/null
+  # tcp_tw_reuse: nginx opens a connection to the app per request (no upstream keep-alive, see the template), so its
+  # closed connections may reuse local ports still in TIME_WAIT instead of running out of them under load.
   if ! output="$(docker run --detach --name "$proxy" --network "$(network_name)" \
     --publish "$INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT:8080" --restart unless-stopped \
-    --user 65534:65534 --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --memory 128m \
+    --sysctl net.ipv4.tcp_tw_reuse=1 --user 65534:65534 --read-only --tmpfs /tmp --cap-drop ALL \
+    --security-opt no-new-privileges --memory 128m \
     --log-opt max-size=10m --log-opt max-file=3 --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=proxy" \
     --volume "$dir:$PROXY_CONF_DIR:ro" \
     "$INVENTORY_PROXY_IMAGE" nginx -e stderr -c "$PROXY_CONF_DIR/nginx.conf" -g 'daemon off;' 2>&1)"; then
