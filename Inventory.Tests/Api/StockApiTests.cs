@@ -206,10 +206,13 @@ public sealed class StockApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
             await unknown.ReadProblemAsync(HttpStatusCode.NotFound, "item-not-found");
         }
         var (sku, _) = await fixture.Admin.CreateItemAndLocationAsync("SKU");
+        // A second item, so a one-item page has a next cursor whichever tests of this class ran before.
+        await fixture.Admin.CreateItemAndLocationAsync("SKU");
         using (var items = await fixture.Reader.GetAsync($"/api/items?limit=1", Ct))
         {
             // An items cursor is not a ledger cursor.
             var itemsCursor = (await items.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("nextCursor").GetString();
+            Assert.NotNull(itemsCursor);
             using var foreign = await fixture.Reader.GetAsync($"/api/items/{sku}/movements?cursor={itemsCursor}", Ct);
             await foreign.ReadValidationProblemAsync("cursor");
         }
