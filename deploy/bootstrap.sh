@@ -11,6 +11,8 @@ lib="$(dirname "${BASH_SOURCE[0]}")/lib"
 source "$lib/config.sh"
 source "$lib/log.sh"
 source "$lib/docker.sh"
+source "$lib/bootstrap-host.sh"
+source "$lib/bootstrap-database.sh"
 
 readonly ALL_STEPS=docker,user,config,database,scripts,proxy
 DEPLOY_USER=inventory
@@ -30,11 +32,12 @@ Steps, in order (--steps picks some):
   user      the deploy user: login shell, docker group, no password (SSH keys only), --authorized-key
   config    CONFIG_DIR/deploy.env (from deploy/defaults.env, the flags and the environment),
             CONFIG_DIR/inventory.env (connection string, a generated Admin API key's SHA-256),
-            CONFIG_DIR/postgres.env (generated password) — each mode 600, owned by the deploy user;
+            CONFIG_DIR/postgres.env (generated passwords) — each mode 600, owned by the deploy user;
             the Admin key itself in CONFIG_DIR/admin-api-key (root only: read it once, store it, delete it);
             INVENTORY_STATE_DIR owned by the deploy user
   database  PostgreSQL (INVENTORY_POSTGRES_IMAGE) as INVENTORY_NAME-db on the app network, data in the named
-            volume INVENTORY_NAME-pgdata (skipped with --database-url)
+            volume INVENTORY_NAME-pgdata, and the app's role $APP_DB_ROLE (no superuser; owns the database
+            $APP_DB_NAME, which the app connects as); skipped with --database-url-file
   scripts   this copy of deploy/ as the deploy user's ~/inventory-deploy (rollback.sh lives there)
   proxy     the reverse proxy (nginx container INVENTORY_NAME-proxy on INVENTORY_HTTP_PORT; 502 until the first
             deploy), via deploy.sh --prepare as the deploy user
@@ -45,7 +48,8 @@ Options:
   --image REPOSITORY     INVENTORY_IMAGE, e.g. ghcr.io/owner/repo (lower case; required on the first run)
   --name NAME            INVENTORY_NAME (default: inventory)
   --http-port PORT       INVENTORY_HTTP_PORT (default: 80)
-  --database-url CS      use this Npgsql connection string instead of a local PostgreSQL container
+  --database-url-file F  read the Npgsql connection string of an external database from the file F (or standard
+                         input for -; --database-url - too) instead of starting a local PostgreSQL container
   --config-dir DIR       where deploy.env and the env files go (default: $CONFIG_DIR)
   --steps LIST           comma-separated steps to run (default: $ALL_STEPS)
   --dry-run              print what would be done; change nothing (needs no root)
@@ -90,65 +94,6 @@ user_home() {
   printf '%s\n' "${home:-/home/$DEPLOY_USER}"
 }
 
-step_docker() {
-  if docker info >/dev/null 2>&1; then
-    say "docker: an engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null)): nothing to install"
-    return 0
-  fi
-  if command -v docker >/dev/null && systemctl list-unit-files docker.service >/dev/null 2>&1; then
-    say "docker: installed but not answering: starting it"
-    run systemctl enable --now docker
-    return 0
-  fi
-  # shellcheck source=/dev/null
-  [[ -r /etc/os-release ]] && . /etc/os-release
-  if [[ "${ID:-}" != ubuntu ]]; then
-    local fix="install Docker yourself, then run again with --steps ${ALL_STEPS#docker,}"
-    [[ -n "$DRY_RUN" ]] || die "installs Docker on Ubuntu only (this is ${PRETTY_NAME:-unknown}): $fix"
-    VERSION_CODENAME="<ubuntu codename>"
-  fi
-  say "docker: installing Docker Engine from Docker's apt repository (Ubuntu $VERSION_CODENAME)"
-  run apt-get update -qq
-  run apt-get install -y -qq ca-certificates curl
-  run install -m 0755 -d /etc/apt/keyrings
-  run curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
-  run chmod a+r /etc/apt/keyrings/docker.asc
-  printf 'deb [arch=%s signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu %s stable\n' \
-    "$(dpkg --print-architecture)" "$VERSION_CODENAME" | write_file /etc/apt/sources.list.d/docker.list 644 root:root
-  run apt-get update -qq
-  run apt-get install -y -qq docker-ce docker-ce-cli containerd.io
-  run systemctl enable --now docker
-}
-
-step_user() {
-  if ! id "$DEPLOY_USER" >/dev/null 2>&1; then
-    say "user: creating $DEPLOY_USER"
-    run useradd --create-home --shell /bin/bash --user-group "$DEPLOY_USER"
-  else
-    say "user: $DEPLOY_USER exists"
-  fi
-  # useradd leaves the password '!' (locked), which sshd without PAM treats as a locked account; '*' = no password.
-  if [[ -n "$DRY_RUN" ]] || [[ "$(getent shadow "$DEPLOY_USER" | cut -d: -f2)" =~ ^!*$ ]]; then
-    run usermod --password '*' "$DEPLOY_USER"
-  fi
-  getent group docker >/dev/null || [[ -n "$DRY_RUN" ]] || die "there is no docker group: run the docker step first"
-  run usermod --append --groups docker "$DEPLOY_USER"
-  if [[ -n "$AUTHORIZED_KEY" ]]; then
-    local home
-    home="$(user_home)"
-    [[ "$AUTHORIZED_KEY" =~ ^(ssh-|ecdsa-|sk-) ]] \
-      || die "--authorized-key is not a public key line (ssh-ed25519 AAAA… comment)"
-    run install -d -m 700 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$home/.ssh"
-    if ! grep -qxF "$AUTHORIZED_KEY" "$home/.ssh/authorized_keys" 2>/dev/null; then
-      { cat "$home/.ssh/authorized_keys" 2>/dev/null || true; printf '%s\n' "$AUTHORIZED_KEY"; } \
-        | write_file "$home/.ssh/authorized_keys" 600 "$DEPLOY_USER:$DEPLOY_USER"
-      say "user: authorized the key for $DEPLOY_USER"
-    fi
-  fi
-}
-
-local_database() { [[ -z "$DATABASE_URL" ]]; }
-
 step_config() {
   local owner="$DEPLOY_USER:$DEPLOY_USER"
   run install -d -m 750 -o root -g "$DEPLOY_USER" "$CONFIG_DIR"
@@ -161,20 +106,20 @@ step_config() {
   fi
   local password=""
   if local_database; then
-    if [[ -f "$CONFIG_DIR/postgres.env" ]]; then
-      password="$(sed -n 's/^POSTGRES_PASSWORD=//p' "$CONFIG_DIR/postgres.env")"
-    else
-      password="$(random_hex 24)"
-      printf 'POSTGRES_USER=inventory\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=inventorydb\n' "$password" \
+    if [[ ! -f "$CONFIG_DIR/postgres.env" ]]; then
+      printf 'POSTGRES_USER=%s\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=%s\nINVENTORY_APP_DB_PASSWORD=%s\n' \
+        "$DB_SUPERUSER" "$(random_hex 24)" "$APP_DB_NAME" "$(random_hex 24)" \
         | write_file "$CONFIG_DIR/postgres.env" 600 "$owner"
-      say "config: wrote $CONFIG_DIR/postgres.env (generated password)"
+      say "config: wrote $CONFIG_DIR/postgres.env (generated passwords)"
     fi
+    password="$(app_role_password)"
   fi
   if [[ -f "$INVENTORY_ENV_FILE" ]]; then
     say "config: keeping $INVENTORY_ENV_FILE"
+    local_database && adopt_app_role_in_env_file "$password"
   else
     local connection=$DATABASE_URL key
-    local_database && connection="Host=$INVENTORY_NAME-db;Database=inventorydb;Username=inventory;Password=$password"
+    local_database && connection="$(local_connection_string "$password")"
     key="$(random_hex 32)"
     {
       printf '# Written by bootstrap.sh; see deploy/inventory.env.example for every setting.\n'
@@ -195,39 +140,6 @@ step_config() {
     fi
   done
   run install -d -m 755 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$INVENTORY_STATE_DIR"
-}
-
-step_database() {
-  if ! local_database; then
-    say "database: external (--database-url): no local PostgreSQL"
-    return 0
-  fi
-  local db="$INVENTORY_NAME-db" volume="$INVENTORY_NAME-pgdata"
-  [[ -f "$CONFIG_DIR/postgres.env" || -n "$DRY_RUN" ]] \
-    || die "$CONFIG_DIR/postgres.env is missing: run the config step first"
-  if [[ -n "$DRY_RUN" ]]; then run docker network create "$(network_name)"; else ensure_network; fi
-  if container_running "$db"; then
-    say "database: $db runs"
-  elif container_exists "$db"; then
-    say "database: starting $db"
-    run docker start "$db" >/dev/null
-  else
-    if ! docker image inspect "$INVENTORY_POSTGRES_IMAGE" >/dev/null 2>&1; then
-      run docker pull --quiet "$INVENTORY_POSTGRES_IMAGE" >/dev/null
-    fi
-    say "database: starting $db ($INVENTORY_POSTGRES_IMAGE, data in the volume $volume)"
-    run docker run --detach --name "$db" --network "$(network_name)" --restart unless-stopped \
-      --env-file "$CONFIG_DIR/postgres.env" --volume "$volume:/var/lib/postgresql" \
-      --log-opt max-size=10m --log-opt max-file=3 \
-      --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=db" "$INVENTORY_POSTGRES_IMAGE" >/dev/null
-  fi
-  [[ -z "$DRY_RUN" ]] || return 0
-  local deadline=$((SECONDS + 90))
-  until docker exec "$db" pg_isready --quiet --host 127.0.0.1 --username inventory --dbname inventorydb; do
-    ((SECONDS < deadline)) || die "PostgreSQL ($db) is not ready after 90 s: docker logs $db"
-    sleep 1
-  done
-  say "database: $db accepts connections"
 }
 
 step_scripts() {
@@ -261,7 +173,9 @@ parse_options() {
       --image) export INVENTORY_IMAGE=${2:?--image needs a repository}; shift 2 ;;
       --name) export INVENTORY_NAME=${2:?--name needs a name}; shift 2 ;;
       --http-port) export INVENTORY_HTTP_PORT=${2:?--http-port needs a port}; shift 2 ;;
-      --database-url) DATABASE_URL=${2:?--database-url needs a connection string}; shift 2 ;;
+      --database-url-file) read_database_url "${2:?--database-url-file needs a file, or - for standard input}"
+        shift 2 ;;
+      --database-url) [[ "${2:-}" == - ]] || old_database_url_form; read_database_url -; shift 2 ;;
       --config-dir) CONFIG_DIR=${2:?--config-dir needs a directory}; shift 2 ;;
       --steps) STEPS=${2:?--steps needs a list}; shift 2 ;;
       --dry-run) DRY_RUN=1; shift ;;

@@ -15,7 +15,8 @@ Usage: deploy.sh [--secrets-from-stdin] TAG
 
 Deploys \$INVENTORY_IMAGE:TAG on this host:
   1. takes the deploy lock (waits up to DEPLOY_LOCK_TIMEOUT s; takes over a lock a killed run left);
-  2. checks the app env file, the state files and Docker before anything starts;
+  2. checks the app env file, the state files and Docker before anything starts (a healthy version the proxy
+     serves but the state files do not name, left by a crash after a switch, is adopted with an audit line);
   3. logs in to the registry when GHCR_PAT is set (token on standard input only) and pulls the image;
   4. starts it as a candidate container beside the live one (hardened, memory-limited, on the app network);
   5. health gate: GET /health must answer 200 within HEALTH_TIMEOUT s and GET /version must report TAG

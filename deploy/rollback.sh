@@ -13,13 +13,15 @@ Usage: rollback.sh [--secrets-from-stdin] [TAG]
        rollback.sh --list
        rollback.sh -h
 
-Without TAG: back to the previous good version (\$INVENTORY_STATE_DIR/.prev_good_tag); the state files swap
-(.prev_good_tag <- what was live, .last_good_tag <- the version rolled back to). With TAG: to that version.
+Without TAG: back to the newest version that was live before the current one and was not itself rolled back
+from (read from \$INVENTORY_STATE_DIR/deploy.log: after deploy C and a rollback to B, the next goes to A, not C).
+With TAG: to that version. Either way .prev_good_tag <- what was live, .last_good_tag <- the version rolled back to.
 The image is pulled only if it is no longer on the host. Same lock, health gate (GET /health 200 and
 GET /version = TAG) and proxy switch as deploy.sh: a version that fails the gate is removed and the live one
 keeps serving. Refuses, with a message, when there is nothing to roll back to.
 
-  --list                the versions that were live (newest first), when, and whether the image is on the host
+  --list                the versions that were live (newest first), when, which were rolled back from or failed
+                        their health gate (rejected), whether the image is on the host, where a rollback goes
   --secrets-from-stdin  read GHCR_USERNAME=, GHCR_PAT= and DEPLOY_VIA= lines from standard input (remote.sh)
 
 Settings: as deploy.sh (deploy.sh -h). Exit status: 0 rolled back (or already live), 1 failed (the live version
@@ -35,38 +37,49 @@ image_where() {
   fi
 }
 
+# One row of --list: tag, state, when it was live, what the history marks it with, where its image is.
+list_row() {
+  printf '%-42s %-9s %-48s %-28s %s\n' "$1" "$2" "$3" "${4:--}" "$5"
+}
+
 list_versions() {
   read_state
-  local -A shown=()
-  local when tag until=now period status found=""
-  printf '%-42s %-9s %-48s %s\n' TAG STATE "LAST LIVE (UTC)" IMAGE
+  local -A shown=() marks=()
+  local when tag mark until=now period status target
+  while read -r tag mark; do
+    mark=${mark//-/ }
+    marks[$tag]="${marks[$tag]:+${marks[$tag]}, }$mark"
+  done < <(history_marks | sort)
+  list_row TAG STATE "LAST LIVE (UTC)" HISTORY IMAGE
   while read -r when tag; do
     if [[ -z "${shown[$tag]:-}" ]]; then
       shown[$tag]=1
-      found=1
       status=-
       [[ "$tag" == "$PREV_GOOD" ]] && status=previous
       [[ "$tag" == "$LAST_GOOD" ]] && status=live
       if [[ "$until" == now ]]; then period="since $when"; else period="$when - $until"; fi
-      printf '%-42s %-9s %-48s %s\n' "$tag" "$status" "$period" "$(image_where "$tag")"
+      list_row "$tag" "$status" "$period" "${marks[$tag]:-}" "$(image_where "$tag")"
     fi
     until=$when
   done < <(live_history)
-  for tag in "$LAST_GOOD" "$PREV_GOOD"; do
+  for tag in "$LAST_GOOD" "$PREV_GOOD" "${!marks[@]}"; do
     if [[ -n "$tag" && -z "${shown[$tag]:-}" ]]; then
       shown[$tag]=1
-      found=1
-      status=previous
-      [[ "$tag" == "$LAST_GOOD" ]] && status=live
-      printf '%-42s %-9s %-48s %s\n' "$tag" "$status" "(not in deploy.log)" "$(image_where "$tag")"
+      status=-
+      period="(never live)"
+      [[ "$tag" == "$PREV_GOOD" ]] && status=previous period="(not in deploy.log)"
+      [[ "$tag" == "$LAST_GOOD" ]] && status=live period="(not in deploy.log)"
+      list_row "$tag" "$status" "$period" "${marks[$tag]:-}" "$(image_where "$tag")"
     fi
   done
-  if [[ -z "$found" ]]; then
+  target="$(rollback_target)"
+  if ((${#shown[@]} == 0)); then
     say "no version has been live on this host yet (nothing in $(audit_log))"
-  elif [[ -n "$PREV_GOOD" ]]; then
-    say "rollback.sh goes back to $PREV_GOOD; rollback.sh TAG to any tag above"
+  elif [[ -n "$target" ]]; then
+    say "rollback.sh goes back to $target; rollback.sh TAG to any tag above"
   else
-    say "no previous good version is recorded: rollback.sh TAG goes to any tag above"
+    say "nothing to roll back to without a TAG (no earlier version that was not rolled back from):" \
+      "rollback.sh TAG goes to any tag above"
   fi
 }
 
@@ -74,9 +87,11 @@ rollback() {
   begin_change
   if [[ -z "$TO_TAG" ]]; then
     local list="rollback.sh --list shows the versions that were live, rollback.sh TAG goes to one of them"
-    [[ -n "$PREV_GOOD" ]] || refuse "nothing to roll back to: no previous good version is recorded" \
+    TO_TAG="$(rollback_target)"
+    [[ -n "$TO_TAG" || -n "$PREV_GOOD" ]] || refuse "nothing to roll back to: no previous good version is recorded" \
       "($(state_file prev_good_tag) is absent); $list"
-    TO_TAG=$PREV_GOOD
+    [[ -n "$TO_TAG" ]] || refuse "nothing to roll back to: every version that served before $LAST_GOOD was rolled" \
+      "back from since (rollback.sh --list marks them); rollback.sh TAG goes to one of them anyway"
   fi
   if [[ "$TO_TAG" == "$LAST_GOOD" && -n "$LIVE_CONTAINER" ]] && container_running "$LIVE_CONTAINER"; then
     end_change unchanged "$TO_TAG is already live ($LIVE_CONTAINER): nothing to do"

@@ -10,7 +10,8 @@ namespace Inventory.Api.Data;
 /// Applies EF Core migrations at start-up while the web server already answers <c>/alive</c>.
 /// An unreachable database is retried with backoff (readiness stays 503); a migration that fails with an
 /// SQL error stops the process with one log line, so a deploy's health gate fails fast and loudly.
-/// Two instances never migrate at once: the work runs under a PostgreSQL session advisory lock.
+/// Two instances never migrate at once: the work runs under a PostgreSQL session advisory lock. A build older than
+/// the schema's last contract (<see cref="SchemaCompatibility"/>) stops the same way, before changing anything.
 /// </summary>
 internal sealed partial class DatabaseMigrator(
     IServiceScopeFactory scopes,
@@ -56,6 +57,13 @@ internal sealed partial class DatabaseMigrator(
                 }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
+            catch (SchemaIncompatibleException ex)
+            {
+                LogSchemaIncompatible(logger, ex.Message);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+                return;
+            }
             catch (Exception ex)
             {
                 var reason = Describe(ex);
@@ -80,6 +88,11 @@ internal sealed partial class DatabaseMigrator(
             await AcquireLockAsync(db, ct);
             try
             {
+                // Before migrating: a build too old for a contracted schema must change nothing.
+                if (await SchemaCompatibility.IncompatibilityAsync(db, ct) is { } reason)
+                {
+                    throw new SchemaIncompatibleException(reason);
+                }
                 var pending = (await db.Database.GetPendingMigrationsAsync(ct)).Count();
                 if (pending > 0)
                 {
@@ -186,6 +199,12 @@ internal sealed partial class DatabaseMigrator(
         Message = "Database migration failed, the API is stopping — fix the migration or the database, "
             + "then start it again. {Reason}")]
     private static partial void LogMigrationFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Critical,
+        Message = "This build cannot run on the database's schema, the API is stopping: {Reason}")]
+    private static partial void LogSchemaIncompatible(ILogger logger, string reason);
+
+    private sealed class SchemaIncompatibleException(string reason) : Exception(reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information,
         Message = "Another instance is migrating the database; waiting for its lock.")]

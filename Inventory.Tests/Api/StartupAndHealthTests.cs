@@ -1,5 +1,4 @@
 using Inventory.Api.Data;
-using Inventory.Tests.Infrastructure;
 using Inventory.Tests.Infrastructure.ApiTests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -167,18 +166,7 @@ public sealed class StartupAndHealthTests(PostgresServer postgres)
             await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
 
-        var result = await ProcessRunner.RunAsync("dotnet",
-            [Path.Combine(RepositoryPaths.BuildOutput("Inventory.Api"), "Inventory.Api.dll")],
-            new Dictionary<string, string?>(TestApiKeys.EnvironmentVariables)
-            {
-                ["ConnectionStrings__inventorydb"] = connectionString,
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["Logging__Console__FormatterName"] = "simple",
-                ["Logging__Console__FormatterOptions__SingleLine"] = "true",
-            },
-            timeout: TimeSpan.FromSeconds(90),
-            cancellationToken: TestContext.Current.CancellationToken);
+        var result = await ApiProcess.RunUntilExitAsync(connectionString);
 
         Assert.Equal(1, result.ExitCode);
         var failures = result.Output.Split('\n').Where(

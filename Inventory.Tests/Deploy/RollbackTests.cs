@@ -43,10 +43,16 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
             r => r.StartsWith(tags.Second, StringComparison.Ordinal)
             && r.Contains(" previous ", StringComparison.Ordinal)
             && r.EndsWith("on the host", StringComparison.Ordinal));
-        Assert.Contains($"rollback.sh goes back to {tags.Second}", list.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(rows, r => r.StartsWith(tags.Second, StringComparison.Ordinal)
+            && r.Contains(" rolled back from ", StringComparison.Ordinal));
+        // The second version was just rolled back from: without a tag there is nowhere else to go.
+        Assert.Contains("nothing to roll back to without a TAG", list.StandardOutput, StringComparison.Ordinal);
+        var again = await stack.RollbackAsync();
+        Users.AssertFailedWith(again, "nothing to roll back to: every version that served before");
+        await Users.AssertStateAsync(stack, tags.First, tags.Second);
 
-        // A rollback of the rollback: the same swap again.
-        var (back, _) = await Users.WhileUsersCallAsync(stack, () => stack.RollbackAsync());
+        // A rollback of the rollback, by its tag: the same swap again.
+        var (back, _) = await Users.WhileUsersCallAsync(stack, () => stack.RollbackAsync(tags.Second));
         Users.AssertSucceeded(back);
         await Users.AssertLiveAsync(stack, tags.Second);
         await Users.AssertStateAsync(stack, tags.Second, tags.First);

@@ -10,6 +10,8 @@ prune() {
   local tag name started=$SECONDS
   [[ -n "$LAST_GOOD" ]] && keep[$LAST_GOOD]=1
   [[ -n "$PREV_GOOD" ]] && keep[$PREV_GOOD]=1
+  tag="$(rollback_target)"
+  [[ -n "$tag" ]] && keep[$tag]=1
   while read -r _ tag; do
     ((${#keep[@]} >= INVENTORY_KEEP)) && break
     [[ -n "$tag" ]] && keep[$tag]=1

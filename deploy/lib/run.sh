@@ -12,7 +12,7 @@
   LIVE_CONTAINER=""                    # the container the proxy serves (read_live), never removed as an orphan
   LIVE_TAG=""                          # its tag, compared with .last_good_tag before anything changes
   LAST_GOOD=""                         # .last_good_tag: kept by prune, the version recovery restarts
-  PREV_GOOD=""                         # .prev_good_tag: kept by prune, where rollback.sh goes by default
+  PREV_GOOD=""                         # .prev_good_tag: the version live before, kept by prune
   LOCK_FD=""                           # the deploy lock's descriptor while it is held: finish releases it
   RUN_DOCKER_CONFIG=""                 # this run's docker login directory: finish removes it with the token
   CANDIDATE=""                         # the candidate container: finish removes it unless it was promoted
@@ -94,7 +94,7 @@ begin_change() {
   check_env_file
   require_docker
   acquire_lock
-  read_state
+  read_state adopt
   FROM_TAG=$LAST_GOOD
 }
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# The state of a stack: .last_good_tag (live) and .prev_good_tag (the rollback target) in INVENTORY_STATE_DIR, what
-# the proxy serves, and the history of what was live (from deploy.log). Each file is replaced atomically.
+# shellcheck disable=SC2034 # it sets the run's state (lib/run.sh), which finish and the scripts read
+# The state of a stack: .last_good_tag (live) and .prev_good_tag (the version live before it) in INVENTORY_STATE_DIR,
+# what the proxy serves, and the history of what was live (from deploy.log). Each file is replaced atomically.
 
 state_file() { printf '%s/.%s' "$INVENTORY_STATE_DIR" "$1"; }
 
@@ -45,7 +46,6 @@ record_state() {
   local new=$1 previous=$2
   [[ -n "$previous" && "$previous" != "$new" ]] && write_state_file prev_good_tag "$previous"
   write_state_file last_good_tag "$new"
-  # shellcheck disable=SC2034 # read by finish (lib/run.sh)
   STATE_RECORDED=1
   audit record-state ok 0
 }
@@ -64,11 +64,16 @@ read_live() {
   fi
 }
 
-# The state files and the proxy must agree on what is live; a disagreement is reported, never guessed at.
+# The state files and the proxy must agree on what is live. With $1 = adopt (deploy and rollback, under the lock),
+# what a crash between the switch and record_state leaves is adopted (adopt_live); anything else is refused.
 read_state() {
   read_live
   read_state_tag last_good_tag LAST_GOOD
   read_state_tag prev_good_tag PREV_GOOD
+  if [[ "${1:-}" == adopt && -n "$LIVE_TAG" && "$LIVE_TAG" != "$LAST_GOOD" ]] && can_adopt_live; then
+    adopt_live
+    return 0
+  fi
   local file serves="the proxy serves $LIVE_TAG ($LIVE_CONTAINER)"
   file="$(state_file last_good_tag)"
   if [[ -n "$LIVE_TAG" && -z "$LAST_GOOD" ]]; then
@@ -80,10 +85,64 @@ read_state() {
   fi
 }
 
-# Names, tags and times each version went live, newest first, from the audit log's switch lines.
-live_history() {
+# A hard crash (power loss, kill -9) between the proxy switch and record_state leaves the proxy serving a version the
+# state files do not name. It passed its gate and serves, so deploy and rollback adopt it, with an adopt line in
+# deploy.log, rather than refusing until someone edits a state file. Only that shape is adopted: the container the
+# proxy names runs that tag and the public port answers healthy with it; and a missing .last_good_tag counts only
+# when deploy.log's last switch to that tag was never recorded (a first deploy cut short), not when the file was
+# lost or deleted afterwards.
+can_adopt_live() {
+  [[ -n "$LIVE_CONTAINER" ]] && container_running "$LIVE_CONTAINER" || return 1
+  [[ "$(docker container inspect --format "{{index .Config.Labels \"$LABEL_TAG\"}}" "$LIVE_CONTAINER")" \
+    == "$LIVE_TAG" ]] || return 1
+  public_serves_healthy "$LIVE_TAG" || return 1
+  [[ -n "$LAST_GOOD" ]] || switched_without_record "$LIVE_TAG"
+}
+
+public_serves_healthy() {
+  local tag=$1 body
+  [[ "$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 "$(public_url)/health" \
+    || true)" == 200 ]] || return 1
+  body="$(curl --silent --fail --max-time 5 "$(public_url)/version" || true)"
+  [[ "$(json_string_field version "$body")" == "$tag" || "$(json_string_field commit "$body")" == "$tag" ]]
+}
+
+# Whether deploy.log's last switch to tag $1 has no record-state line after it.
+switched_without_record() {
   local log
   log="$(audit_log)"
-  [[ -f "$log" ]] || return 0
-  sed -nE 's/^([^ ]+) .* step=switch from=[^ ]+ to=([^ ]+) result=ok .*/\1 \2/p' "$log" | tac
+  [[ -f "$log" ]] || return 1
+  awk -v tag="$1" '/ step=(switch|adopt) / && / result=ok / && index($0, " to=" tag " ") { pending = 1 }
+    / step=record-state / && / result=ok / { pending = 0 }
+    END { exit !pending }' "$log"
+}
+
+# Records what the proxy serves as live (the state files as the interrupted run would have left them) and stops the
+# container it replaced, which the crash left running, once no proxy worker can still hand it a request.
+adopt_live() {
+  local previous=$LAST_GOOD name pid accepting draining=""
+  warn "the proxy serves $LIVE_TAG ($LIVE_CONTAINER), healthy, but the state files name ${previous:-nothing}:" \
+    "an earlier run stopped between its switch and its record; adopting $LIVE_TAG as live"
+  adopt_record "$previous"
+  LAST_GOOD=$LIVE_TAG
+  if [[ -n "$previous" ]]; then PREV_GOOD=$previous; fi
+  accepting=" $(proxy_workers accepting | tr '\n' ' ') "
+  for pid in $(proxy_workers all); do
+    [[ "$accepting" == *" $pid "* ]] || draining+="$pid "
+  done
+  PROXY_OLD_WORKERS=$draining
+  while read -r name; do
+    if [[ -n "$name" && "$name" != "$LIVE_CONTAINER" ]]; then stop_old "$name"; fi
+  done < <(docker ps --filter "label=$LABEL_STACK=$INVENTORY_NAME" --filter "label=$LABEL_ROLE=app" \
+    --filter "label=$LABEL_TAG=${previous:-none}" --format '{{.Names}}')
+  return 0
+}
+
+# deploy.log's lines for the adoption name what it was adopted from and to, whatever this run then deploys.
+adopt_record() {
+  local FROM_TAG=$1 TO_TAG=$LIVE_TAG
+  audit adopt ok 0
+  record_state "$LIVE_TAG" "$1"
+  # This run's own switch, if any, must still be recorded by finish should it be interrupted.
+  STATE_RECORDED=""
 }

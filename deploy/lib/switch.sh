@@ -92,6 +92,8 @@ ensure_live_serving() {
     return 0
   fi
   warn "nothing healthy serves $(public_url): starting the last good version $LAST_GOOD again"
+  # deploy.log's lines of the recovery name the version it starts and switches to, never the run's failed tag.
+  local TO_TAG=$LAST_GOOD
   audit recover started 0
   local previous_live=$LIVE_CONTAINER
   start_and_gate "$LAST_GOOD"
