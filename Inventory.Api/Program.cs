@@ -7,7 +7,7 @@ using Inventory.Api.Seeding;
 using Inventory.Api.Stock;
 using Inventory.Api.Versioning;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(MigrateCommand.ConfigurationArgs(args));
 
 builder.AddServiceDefaults();
 builder.AddInventoryDatabase();
@@ -20,6 +20,10 @@ builder.AddStockLedger();
 builder.AddDevelopmentSeeding();
 
 var app = builder.Build();
+if (MigrateCommand.IsRequested(args))
+{
+    return await MigrateCommand.RunAsync(app, args);
+}
 
 app.UseForwardedHeaders();
 app.UseApiErrors();

@@ -12,16 +12,24 @@ namespace Inventory.Api.Data;
 /// SQL error stops the process with one log line, so a deploy's health gate fails fast and loudly.
 /// Two instances never migrate at once: the work runs under a PostgreSQL session advisory lock. A build older than
 /// the schema's last contract (<see cref="SchemaCompatibility"/>) stops the same way, before changing anything.
+/// With <c>Database:MigrateAtStart=false</c> (what deploy.sh passes: it migrates in a step of its own with
+/// <see cref="MigrateCommand"/>) it only checks: pending migrations stop the process like an incompatible schema.
 /// </summary>
 internal sealed partial class DatabaseMigrator(
     IServiceScopeFactory scopes,
     DatabaseReadiness readiness,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
+    IConfiguration configuration,
     ILogger<DatabaseMigrator> logger) : BackgroundService
 {
     /// <summary>Advisory lock key: the ASCII bytes of "InvMigr8", fixed so every version agrees on it.</summary>
     internal const long MigrationLockKey = 0x496E_764D_6967_7238;
+
+    /// <summary>The setting (<c>Database__MigrateAtStart</c>) that turns migrating at start-up off; on by default.</summary>
+    internal const string MigrateAtStartKey = "Database:MigrateAtStart";
+
+    private readonly bool _migrateAtStart = configuration.GetValue(MigrateAtStartKey, true);
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
@@ -80,12 +88,15 @@ internal sealed partial class DatabaseMigrator(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
 
-        await EnsureDatabaseExistsAsync(db, ct);
+        if (_migrateAtStart)
+        {
+            await EnsureDatabaseExistsAsync(db, ct);
+        }
 
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await AcquireLockAsync(db, ct);
+            await AcquireLockAsync(db, time, logger, ct);
             try
             {
                 // Before migrating: a build too old for a contracted schema must change nothing.
@@ -93,7 +104,15 @@ internal sealed partial class DatabaseMigrator(
                 {
                     throw new SchemaIncompatibleException(reason);
                 }
-                var pending = (await db.Database.GetPendingMigrationsAsync(ct)).Count();
+                var pendingIds = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+                var pending = pendingIds.Count;
+                if (pending > 0 && !_migrateAtStart)
+                {
+                    throw new SchemaIncompatibleException(
+                        $"{pending} migration(s) are pending ({string.Join(", ", pendingIds)}) and {MigrateAtStartKey} "
+                        + $"is false: apply them first with `dotnet Inventory.Api.dll {MigrateCommand.Name}` "
+                        + "(deploy.sh does, before it starts a new version; rollback.sh never migrates)");
+                }
                 if (pending > 0)
                 {
                     await db.Database.MigrateAsync(ct);
@@ -120,7 +139,7 @@ internal sealed partial class DatabaseMigrator(
     /// never go back still holding the lock: if the unlock fails, the pool discards its connections instead of reusing
     /// them.
     /// </summary>
-    private static async Task UnlockAsync(InventoryDbContext db)
+    internal static async Task UnlockAsync(InventoryDbContext db)
     {
         try
         {
@@ -133,7 +152,7 @@ internal sealed partial class DatabaseMigrator(
         }
     }
 
-    private static async Task EnsureDatabaseExistsAsync(InventoryDbContext db, CancellationToken ct)
+    internal static async Task EnsureDatabaseExistsAsync(InventoryDbContext db, CancellationToken ct)
     {
         var creator = db.GetService<IRelationalDatabaseCreator>();
         if (await creator.ExistsAsync(ct))
@@ -150,7 +169,8 @@ internal sealed partial class DatabaseMigrator(
         }
     }
 
-    private async Task AcquireLockAsync(InventoryDbContext db, CancellationToken ct)
+    internal static async Task AcquireLockAsync(
+        InventoryDbContext db, TimeProvider time, ILogger logger, CancellationToken ct)
     {
         var waited = false;
         while (!await db.Database
@@ -175,7 +195,7 @@ internal sealed partial class DatabaseMigrator(
         _ => ex.InnerException is { } inner && IsTransient(inner),
     };
 
-    private static string Describe(Exception ex)
+    internal static string Describe(Exception ex)
     {
         var root = ex;
         while (root is not PostgresException && root.InnerException is { } inner)
@@ -204,7 +224,7 @@ internal sealed partial class DatabaseMigrator(
         Message = "This build cannot run on the database's schema, the API is stopping: {Reason}")]
     private static partial void LogSchemaIncompatible(ILogger logger, string reason);
 
-    private sealed class SchemaIncompatibleException(string reason) : Exception(reason);
+    internal sealed class SchemaIncompatibleException(string reason) : Exception(reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information,
         Message = "Another instance is migrating the database; waiting for its lock.")]
