@@ -18,12 +18,16 @@ Deploys \$INVENTORY_IMAGE:TAG on this host:
   2. checks the app env file, the state files and Docker before anything starts (a healthy version the proxy
      serves but the state files do not name, left by a crash after a switch, is adopted with an audit line);
   3. logs in to the registry when GHCR_PAT is set (token on standard input only) and pulls the image;
-  4. starts it as a candidate container beside the live one (hardened, memory-limited, on the app network);
-  5. health gate: GET /health must answer 200 within HEALTH_TIMEOUT s and GET /version must report TAG
+  4. migration step: a one-off container of the image lists its pending migrations; if there are any, backs the
+     database up (when lib/backup.sh is there) and applies them within MIGRATE_TIMEOUT s while the live version
+     serves; a failed or timed-out migration is rolled back and fails the deploy (its log is printed);
+  5. starts it as a candidate container beside the live one (hardened, memory-limited, on the app network), which
+     does not migrate at start;
+  6. health gate: GET /health must answer 200 within HEALTH_TIMEOUT s and GET /version must report TAG
      (as its version or its commit);
-  6. passed: switches the proxy to it (nginx reload, no failed request), records .last_good_tag and
+  7. passed: switches the proxy to it (nginx reload, no failed request), records .last_good_tag and
      .prev_good_tag, stops the old container (kept for rollback), prunes to INVENTORY_KEEP releases;
-  7. failed: prints the candidate's last 200 log lines and exit code, removes it, and exits 1 while the
+  8. failed: prints the candidate's last 200 log lines and exit code, removes it, and exits 1 while the
      live version keeps serving (restarting the last good one if nothing serves).
 Every step appends a line to \$INVENTORY_STATE_DIR/deploy.log.
 
@@ -56,6 +60,7 @@ deploy() {
   check_disk_space
   login
   pull "$TO_TAG"
+  migrate_schema "$TO_TAG"
   promote "$TO_TAG"
   if [[ -z "$PROMOTED" ]]; then
     local failed="$TO_TAG did not pass the health gate ($GATE_FAILURE)"

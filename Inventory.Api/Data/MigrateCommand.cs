@@ -91,6 +91,8 @@ internal static partial class MigrateCommand
             db.Database.GetMigrations().ToList().ForEach(Console.Out.WriteLine);
             return 0;
         }
+        // No client-side limit (Npgsql's default is 30 s a statement): MIGRATE_TIMEOUT bounds the whole command.
+        db.Database.SetCommandTimeout(0);
         await ConnectAsync(db, create: !pendingOnly, time, logger, ct);
         try
         {

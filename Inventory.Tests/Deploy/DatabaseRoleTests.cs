@@ -79,7 +79,8 @@ public sealed class DatabaseRoleTests(DeployEnvironment environment, ProductImag
 
     private static string Script() => Path.Combine(RepositoryPaths.Root, "deploy", "bootstrap.sh");
 
-    private static Task<string> SqlAsync(DeployTarget stack, string sql) =>
+    /// <summary>Runs <paramref name="sql"/> in the stack's database as PostgreSQL's superuser: its rows, unaligned.</summary>
+    internal static Task<string> SqlAsync(DeployTarget stack, string sql) =>
         DockerCli.OutputAsync("exec", $"{stack.Name}-db", "psql", "--no-psqlrc", "--tuples-only", "--no-align",
             "--username", "inventory", "--dbname", "inventorydb", "--command", sql);
 }

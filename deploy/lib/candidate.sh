@@ -31,7 +31,8 @@ remove_orphan_candidates() {
 }
 
 # The new version starts beside the live one, hardened as the image expects; no restart policy until it has
-# passed the gate, so a crash at start-up shows as an exit code rather than a restart loop.
+# passed the gate, so a crash at start-up shows as an exit code rather than a restart loop. It never migrates: the
+# migration step did (deploy), or none may run (rollback); with migrations pending it stops at start-up.
 start_candidate() {
   local tag=$1 output short=${1:0:12} subnets subnet index=$PROXY_NETWORK_INDEX proxy_networks=()
   # Without it every client would share nginx's address, and one client guessing keys would throttle them all.
@@ -46,7 +47,7 @@ start_candidate() {
   CANDIDATE_PROMOTED=""
   local started=$SECONDS
   if ! output="$(docker run --detach --name "$CANDIDATE" --network "$(network_name)" \
-    --env-file "$INVENTORY_ENV_FILE" "${proxy_networks[@]}" \
+    --env-file "$INVENTORY_ENV_FILE" "${proxy_networks[@]}" --env Database__MigrateAtStart=false \
     --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
     --memory "$INVENTORY_MEMORY" --log-opt max-size=10m --log-opt max-file=5 \
     --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=app" --label "$LABEL_TAG=$tag" \

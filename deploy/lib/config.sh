@@ -78,9 +78,11 @@ validate_config() {
   [[ "$INVENTORY_HTTP_PORT" =~ ^[0-9]{1,5}$ && "$INVENTORY_HTTP_PORT" -ge 1 && "$INVENTORY_HTTP_PORT" -le 65535 ]] \
     || die "INVENTORY_HTTP_PORT='$INVENTORY_HTTP_PORT' is not a port number (1-65535)"
   local key
-  for key in HEALTH_TIMEOUT DEPLOY_LOCK_TIMEOUT MIN_FREE_DISK_MB INVENTORY_KEEP; do
+  for key in HEALTH_TIMEOUT MIGRATE_TIMEOUT DEPLOY_LOCK_TIMEOUT MIN_FREE_DISK_MB INVENTORY_KEEP; do
     [[ "${!key}" =~ ^[0-9]+$ ]] || die "$key='${!key}' must be a whole number"
   done
+  # timeout(1) reads 0 as "no limit".
+  [[ "$MIGRATE_TIMEOUT" -ge 1 ]] || die "MIGRATE_TIMEOUT=$MIGRATE_TIMEOUT must be at least 1 (seconds)"
   [[ "$INVENTORY_KEEP" -ge 2 ]] \
     || die "INVENTORY_KEEP=$INVENTORY_KEEP must be at least 2 (the live and the previous release)"
   [[ "$INVENTORY_STATE_DIR" == /* ]] || die "INVENTORY_STATE_DIR='$INVENTORY_STATE_DIR' must be an absolute path"

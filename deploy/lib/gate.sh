@@ -28,6 +28,7 @@ wait_until_healthy() {
     read -r status exit_code ip < <(docker container inspect --format "$format" "$container") || true
     if [[ "$status" != running ]]; then
       GATE_FAILURE="the candidate $container stopped at start-up with exit code $exit_code (status $status)"
+      GATE_FAILURE+="$(schema_refusal "$container")"
       break
     fi
     if [[ -n "$ip" ]]; then

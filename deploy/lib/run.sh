@@ -17,6 +17,8 @@
   RUN_DOCKER_CONFIG=""                 # this run's docker login directory: finish removes it with the token
   CANDIDATE=""                         # the candidate container: finish removes it unless it was promoted
   CANDIDATE_PROMOTED=""                # set once the proxy serves the candidate: then it is live, not removed
+  MIGRATOR=""                          # the migration step's one-off container: finish removes it
+  MIGRATE_FAILURE=""                   # why the migration step failed
   GATE_FAILURE=""                      # why the candidate failed the health gate, for the error line and deploy.log
   SWITCHING=""                         # set while the proxy is being switched: finish switches back
   PROXY_OLD_WORKERS=""                 # the nginx workers before the switch: stop_old waits for them to drain
@@ -46,6 +48,7 @@ finish() {
     record_state "$PROMOTED_TAG" "$PROMOTED_PREVIOUS"
   fi
   remove_candidate
+  remove_migrator
   if [[ -z "$OUTCOME" ]]; then
     OUTCOME=failed
     [[ -n "$LOCK_FD" ]] && audit outcome failed $((SECONDS - RUN_STARTED)) "${FAILURE:-exit $status}"

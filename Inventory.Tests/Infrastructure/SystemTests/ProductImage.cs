@@ -20,6 +20,7 @@ public sealed record BuiltImage(string Tag, string Version, string Commit, strin
 public sealed partial class ProductImage : IAsyncDisposable
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
+    private const string VariantStage = "variant-stage";
 
     private readonly Lazy<Task<BuiltImage>> _default;
     private readonly ConcurrentBag<string> _tagsToRemove = [];
@@ -65,6 +66,55 @@ public sealed partial class ProductImage : IAsyncDisposable
         return new BuiltImage(tag, version, commit, created, source);
     }
 
+    /// <summary>
+    /// <paramref name="baseImage"/> with extra source files compiled into the API (test migrations, say), as another
+    /// VERSION and COMMIT: its build stage republished with them, onto its runtime image. The product's Dockerfile
+    /// stays as it is; the files go into Inventory.Api/Data/Migrations/ under their names.
+    /// </summary>
+    public async Task<BuiltImage> BuildVariantAsync(
+        BuiltImage baseImage, IReadOnlyDictionary<string, string> sources, string version, string commit)
+    {
+        var context = Directory.CreateTempSubdirectory("inventory-image-variant-");
+        try
+        {
+            foreach (var (name, source) in sources)
+            {
+                await File.WriteAllTextAsync(Path.Combine(context.FullName, name), source);
+            }
+            var buildStage = baseImage.Tag.Replace(":image", ":build-stage", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(context.FullName, "Dockerfile"), $"""
+                FROM {buildStage} AS build
+                ARG VERSION
+                ARG COMMIT
+                COPY *.cs Inventory.Api/Data/Migrations/
+                RUN env -u VERSION -u COMMIT dotnet publish Inventory.Api/Inventory.Api.csproj --no-restore -c Release                       -o /variant -r linux-x64 --self-contained false -p:UseAppHost=false                       -p:InventoryBuildVersion="$VERSION" -p:InventoryBuildCommit="$COMMIT" -p:SourceRevisionId="$COMMIT"
+                FROM {baseImage.Tag}
+                COPY --from=build /variant/ /app/
+                """);
+            var repository = DockerCli.UniqueName("api-variant");
+            string[] arguments = ["--force-rm", "--build-arg", $"VERSION={version}", "--build-arg", $"COMMIT={commit}"];
+            // Its build stage tagged too, as BuildAsync does, so that clean-up removes its layers.
+            _tagsToRemove.Add($"{repository}:{VariantStage}");
+            _tagsToRemove.Add($"{repository}:image");
+            foreach (var step in new[] { ["--target", "build", "--tag", $"{repository}:{VariantStage}"],
+                new[] { "--tag", $"{repository}:image" } })
+            {
+                var result = await DockerCli.RunAsync(["build", .. arguments, .. step, "."], BuildTimeout,
+                    context.FullName);
+                if (!result.Succeeded)
+                {
+                    await RemoveWhatAFailedBuildLeftAsync(result.Output);
+                }
+                result.EnsureSuccess("docker build of a variant of the product image");
+            }
+            return baseImage with { Tag = $"{repository}:image", Version = version, Commit = commit };
+        }
+        finally
+        {
+            context.Delete(recursive: true);
+        }
+    }
+
     private static async Task<ProcessResult> BuildStepAsync(string[] arguments)
     {
         var result = await DockerCli.RunAsync(["build", .. arguments, "."], BuildTimeout, RepositoryPaths.Root);
@@ -95,7 +145,9 @@ public sealed partial class ProductImage : IAsyncDisposable
         {
             await DockerCli.RemoveQuietlyAsync("image", tag);
         }
-        foreach (var tag in tags.Where(t => !t.EndsWith(":image", StringComparison.Ordinal)))
+        // A variant's build stage before the build stage it was made from.
+        foreach (var tag in tags.Where(t => !t.EndsWith(":image", StringComparison.Ordinal))
+            .OrderBy(t => t.EndsWith(":" + VariantStage, StringComparison.Ordinal) ? 0 : 1))
         {
             await DockerCli.RemoveQuietlyAsync("image", tag);
         }
