@@ -3,9 +3,10 @@ using Inventory.Tests.Infrastructure.SystemTests;
 
 namespace Inventory.Tests.Deploy;
 
-/// <summary>The tags (= commits) of the builds with a test migration each, pushed to the deploy tests' registry.</summary>
+/// <summary>The tags (= commits) of the builds with a test migration each, in the deploy tests' registry.</summary>
 /// <param name="Failing">Creates <c>migration_probe_failed</c>, then divides by zero.</param>
-/// <param name="Slow">Creates <c>migration_probe_slow</c>, then sleeps <see cref="MigrationImages.SlowSeconds"/> s.</param>
+/// <param name="Slow">Creates <c>migration_probe_slow</c>, then sleeps <see cref="MigrationImages.SlowSeconds"/>
+/// s.</param>
 /// <param name="Contract">A <c>[ContractMigration]</c>: creates <c>migration_probe_contract</c> and raises the
 /// schema-compatibility record to itself, so no earlier build may run on the schema after it.</param>
 public sealed record MigrationTags(string Failing, string Slow, string Contract);

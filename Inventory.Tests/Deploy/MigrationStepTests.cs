@@ -23,7 +23,8 @@ public sealed class MigrationStepTests(DeployEnvironment environment, ProductIma
         environment.Measure("deploy of a version whose migration fails", run, loop);
 
         Users.AssertFailedWith(run, $"the migration of {migrations.Failing} failed ('migrate' exited with code 1)");
-        Assert.Contains($"{tags.First} still serves and the schema is as before", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains($"{tags.First} still serves and the schema is as before", run.ErrorLine,
+            StringComparison.Ordinal);
         Assert.Contains("pending: " + MigrationImages.FailingId, run.Output, StringComparison.Ordinal);
         // The one-off's own log, quoted: the migration it tried and PostgreSQL's error.
         Assert.Contains($"  |       Applying migration {MigrationImages.FailingId}.", run.Output,
@@ -78,7 +79,8 @@ public sealed class MigrationStepTests(DeployEnvironment environment, ProductIma
 
         Users.AssertFailedWith(run,
             $"the migration of {migrations.Slow} failed ('migrate' did not finish within 12 s (MIGRATE_TIMEOUT)");
-        Assert.Contains($"  |       Applying migration {MigrationImages.SlowId}.", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"  |       Applying migration {MigrationImages.SlowId}.", run.Output,
+            StringComparison.Ordinal);
         // Stopped with SIGTERM: the app cancelled its statement.
         Assert.Contains("Migration interrupted (SIGTERM or SIGINT)", run.Output, StringComparison.Ordinal);
         Assert.Equal([tags.First], loop.VersionsInOrder);
