@@ -11,7 +11,7 @@ namespace Inventory.Tests.Deploy;
 public sealed class DeployTests(DeployEnvironment environment, ProductImage productImage)
 {
     private static readonly string[] DeploySteps =
-        ["lock", "login", "pull", "start-candidate", "health-gate", "switch", "record-state", "prune", "outcome"];
+        ["lock", "login", "pull", "migrate", "start-candidate", "health-gate", "switch", "record-state", "prune", "outcome"];
 
     [Fact]
     public async Task First_deploy_gates_the_new_version_switches_the_proxy_to_it_and_records_it()

@@ -21,6 +21,7 @@ check_env_file() {
 # A crashed or killed run may leave a candidate running beside the live version: it never got traffic.
 remove_orphan_candidates() {
   local name
+  remove_orphan_migrators
   while read -r name; do
     [[ -z "$name" || "$name" == "$LIVE_CONTAINER" ]] && continue
     warn "removing $name, a candidate an interrupted run left running (it never received traffic)"

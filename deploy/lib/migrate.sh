@@ -41,6 +41,20 @@ remove_migrator() {
   MIGRATOR=""
 }
 
+# A one-off that a killed run left may still be migrating (holding the advisory lock): stopped like a timed-out one.
+# Only called with the deploy lock held, so no live run owns it.
+remove_orphan_migrators() {
+  local name
+  while read -r name; do
+    [[ -n "$name" ]] || continue
+    warn "stopping $name, a migration an interrupted run left (its open transaction is rolled back)"
+    docker stop --time 10 "$name" >/dev/null 2>&1 || true
+    docker rm --force "$name" >/dev/null 2>&1 || true
+    audit remove-orphan ok 0 "$name"
+  done < <(docker ps --all --filter "label=$LABEL_STACK=$INVENTORY_NAME" --filter "label=$LABEL_ROLE=migrate" \
+    --format '{{.Names}}')
+}
+
 # The step's failure: the one-off's log, an audit line, and the error line. The live version never stopped.
 migration_failed() {
   local tag=$1 started=$2 what=$3
