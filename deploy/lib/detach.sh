@@ -19,6 +19,8 @@ runs_dir() {
     source "$DETACH_LIB/config.sh"
     load_config required && printf '%s' "$INVENTORY_STATE_DIR"
   ) 2>/dev/null || true)"
+  # The state folder itself is bootstrap's (or the run's) to create, with its own mode.
+  [[ -n "$state" && -d "$state" ]] || state=""
   for dir in ${state:+"$state/runs"} "$HOME/.inventory-deploy/runs"; do
     if (umask 077 && mkdir -p "$dir") 2>/dev/null && [[ -w "$dir" ]]; then
       printf '%s' "$dir"
