@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runner side of a deploy or rollback: copies deploy/ to the EC2 host with scp and runs deploy.sh or rollback.sh
-# there over SSH — pinned host key only, registry token on standard input — then exits with the host's exit code
-# and, on GitHub Actions, writes the job summary. The deploy-to-ec2 and rollback workflows run it.
+# Runner side of a deploy or rollback: copies deploy/ to the EC2 host with scp and starts deploy.sh or rollback.sh
+# there over SSH — pinned host key only, registry token on standard input — detached from the channel, follows its
+# log, then exits with the host's exit code and, on GitHub Actions, writes the job summary. The deploy-to-ec2 and
+# rollback workflows run it.
 set -Eeuo pipefail
 
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,10 +15,12 @@ Usage: deploy/remote.sh deploy TAG
        deploy/remote.sh rollback [TAG]
        deploy/remote.sh -h
 
-Copies deploy/ to the host (scp, into the deploy user's ~/inventory-deploy) and runs deploy.sh TAG or
-rollback.sh [TAG] there over SSH; exits with its exit code (non-zero when the new version failed its health
-gate and the live one kept serving). With GITHUB_STEP_SUMMARY set, appends the job summary: tag, previous
-tag, outcome, duration.
+Copies deploy/ to the host (scp, into the deploy user's ~/inventory-deploy) and starts deploy.sh TAG or
+rollback.sh [TAG] there over SSH, detached from the connection: the run finishes (or reverts) on the host
+whatever happens to it. Prints the run's log as it goes and exits with its exit code (non-zero when the new
+version failed its health gate and the live one kept serving). When the connection drops, the run goes on:
+ssh to the host and run ~/inventory-deploy/follow.sh RUN_ID (printed at the start) to see how it ended. With
+GITHUB_STEP_SUMMARY set, appends the job summary: tag, previous tag, outcome, what serves, duration.
 
 Environment:
   EC2_HOST        the host's DNS name or IP address                                      (required)
@@ -45,11 +48,12 @@ require_env() {
 
 # Markdown for the run's page; EC2_HOST is a secret, so it is not shown.
 write_summary() {
-  local action=$1 requested_tag=$2 status=$3 seconds=$4 output=$5 result="" outcome tag previous text
+  local action=$1 requested_tag=$2 status=$3 seconds=$4 output=$5 result="" outcome tag previous serving text
   [[ -f "$output" ]] && result="$(grep -E '^(deploy|rollback): result: ' "$output" | tail -n 1 || true)"
   outcome="$(sed -nE 's/.* outcome=([^ ]+).*/\1/p' <<<"$result")"
   tag="$(sed -nE 's/.* tag=([^ ]+).*/\1/p' <<<"$result")"
   previous="$(sed -nE 's/.* previous=([^ ]+).*/\1/p' <<<"$result")"
+  serving="$(sed -nE 's/.* serving=([^ ]+).*/\1/p' <<<"$result")"
   tag=${tag:-${requested_tag:--}}
   previous=${previous:--}
   case "$outcome" in
@@ -57,7 +61,11 @@ write_summary() {
     rolled-back) text="✅ rolled back: $tag is live" ;;
     unchanged) text="✅ $tag was already live: nothing to do" ;;
     failed)
-      if [[ "$previous" != - ]]; then
+      if [[ -n "$serving" && "$serving" == "$tag" ]]; then
+        text="❌ failed after the switch: $tag serves and is recorded as live; see the step's log"
+      elif [[ -n "$serving" && "$serving" != - && "$serving" != "$previous" ]]; then
+        text="❌ failed: $tag is not live; $serving serves"
+      elif [[ "$previous" != - ]]; then
         text="❌ failed: $tag is not live; $previous still serves (state unchanged)"
       else
         text="❌ failed: $tag is not live"
@@ -69,6 +77,7 @@ write_summary() {
     printf '| | |\n|---|---|\n'
     printf '| tag | %s |\n' "\`$tag\`"
     printf '| previous tag | %s |\n' "\`$previous\`"
+    printf '| serving now | %s |\n' "\`${serving:-?}\`"
     printf '| outcome | %s |\n' "$text"
     printf '| duration | %s s |\n' "$seconds"
     printf '| exit code | %s |\n\n' "$status"
@@ -158,9 +167,10 @@ main() {
   set -e
   local status=${statuses[1]}
 
-  if [[ $status -eq 255 ]]; then
-    printf 'remote.sh: error: ssh ended with 255: %s (see above)\n' \
-      "the connection or its authentication failed, or the remote command was killed" >&2
+  if [[ $status -ne 0 ]] && ! grep -qE '^receive: the run [^ ]+ ended ' "$work/output"; then
+    printf 'remote.sh: error: ssh ended with %s before the host said how the run ended: %s %s\n' "$status" \
+      "the connection failed or dropped (see above). A run that had started goes on on the host by itself; see how" \
+      "it ended with: ssh $EC2_USERNAME@HOST INVENTORY_DEPLOY_ENV=… ~/inventory-deploy/follow.sh $id" >&2
   fi
   printf 'remote.sh: %s finished with exit code %s in %s s\n' "$action" "$status" "$((SECONDS - STARTED))"
   exit "$status"

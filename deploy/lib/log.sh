@@ -2,8 +2,9 @@
 # What a run tells: lines for the operator (prefixed with the script's name), the one-line error, and the audit log
 # deploy.log (one line per step and outcome, as Kamal's auditor keeps).
 
-say() { printf '%s: %s\n' "$SCRIPT_NAME" "$*"; }
-warn() { printf '%s: warning: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+# A line nobody can read any more (a closed channel, for a run started by hand over SSH) must not end the run.
+say() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" 2>/dev/null || true; }
+warn() { printf '%s: warning: %s\n' "$SCRIPT_NAME" "$*" >&2 2>/dev/null || true; }
 now_utc() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # The one-line error. Never call it inside $(…): it would only end the subshell.
@@ -25,12 +26,13 @@ on_unexpected_error() {
 
 audit_log() { printf '%s/deploy.log' "$INVENTORY_STATE_DIR"; }
 
-# One line per step and outcome in deploy.log: UTC time, user, action, from -> to, result, seconds [, error].
+# One line per step and outcome in deploy.log: UTC time, user, action, from -> to, result, [the caller's
+# AUDIT_FIELDS, e.g. serving=TAG on the outcome line,] seconds [, error].
 audit() {
   local step=$1 result=$2 seconds=${3:-0} error=${4:-}
   local line
   line="$(now_utc) user=$(id -un) action=$ACTION step=$step from=${FROM_TAG:--} to=${TO_TAG:--}"
-  line+=" result=$result seconds=$seconds"
+  line+=" result=$result${AUDIT_FIELDS:+ $AUDIT_FIELDS} seconds=$seconds"
   [[ -n "$error" ]] && line+=" error=\"${error//\"/\'}\""
   [[ -d "$INVENTORY_STATE_DIR" && -w "$INVENTORY_STATE_DIR" ]] && printf '%s\n' "$line" >>"$(audit_log)"
   return 0

@@ -24,6 +24,7 @@
   PROXY_OLD_WORKERS=""                 # the nginx workers before the switch: stop_old waits for them to drain
   PROMOTED_TAG=""                      # the tag being promoted: finish records it if the run dies after the switch
   PROMOTED_PREVIOUS=""                 # the tag it replaces, for that same record
+  PROMOTED_OLD=""                      # the container it replaces: finish stops it if the run dies before stop_old
   STATE_RECORDED=""                    # set once the state files name the promoted tag: finish need not
   PROMOTED=""                          # set when promote made the candidate live; empty when the gate failed
   OUTCOME=""                           # deployed, rolled-back, unchanged…: empty at exit means the run failed
@@ -31,10 +32,18 @@
   RUN_STARTED=$SECONDS                 # for the seconds in deploy.log and the result line
 }
 
-# The line remote.sh reads for the job summary.
+# The line remote.sh reads for the job summary; serving= is what the proxy serves now.
 print_result() {
   local seconds=$((SECONDS - RUN_STARTED))
-  say "result: action=$ACTION outcome=$1 tag=${TO_TAG:--} previous=${FROM_TAG:--} seconds=$seconds"
+  say "result: action=$ACTION outcome=$1 tag=${TO_TAG:--} previous=${FROM_TAG:--} serving=$(serving_tag)" \
+    "seconds=$seconds"
+}
+
+# deploy.log's outcome line ($1: deployed, failed…; $2: the error), naming what the proxy serves after the run.
+audit_outcome() {
+  local AUDIT_FIELDS
+  AUDIT_FIELDS="serving=$(serving_tag)"
+  audit outcome "$1" $((SECONDS - RUN_STARTED)) "${2:-}"
 }
 
 finish() {
@@ -47,11 +56,15 @@ finish() {
   if [[ -n "$PROMOTED_TAG" && -n "$CANDIDATE_PROMOTED" && -z "$STATE_RECORDED" ]]; then
     record_state "$PROMOTED_TAG" "$PROMOTED_PREVIOUS"
   fi
+  # …and the version it replaced must not go on running beside it.
+  if [[ -n "$CANDIDATE_PROMOTED" && -n "$PROMOTED_OLD" ]] && container_running "$PROMOTED_OLD"; then
+    stop_old "$PROMOTED_OLD"
+  fi
   remove_candidate
   remove_migrator
   if [[ -z "$OUTCOME" ]]; then
     OUTCOME=failed
-    [[ -n "$LOCK_FD" ]] && audit outcome failed $((SECONDS - RUN_STARTED)) "${FAILURE:-exit $status}"
+    [[ -n "$LOCK_FD" ]] && audit_outcome failed "${FAILURE:-exit $status}"
   fi
   release_lock
   [[ -n "$RUN_DOCKER_CONFIG" ]] && rm -rf "$RUN_DOCKER_CONFIG"
@@ -104,6 +117,6 @@ begin_change() {
 # A run that reached its outcome ($1): deploy.log's outcome line, then the operator's line ($2).
 end_change() {
   OUTCOME=$1
-  audit outcome "$1" $((SECONDS - RUN_STARTED))
+  audit_outcome "$1"
   say "$2"
 }

@@ -64,6 +64,14 @@ read_live() {
   fi
 }
 
+# The tag the proxy serves now, "-" for nothing (the outcome lines name it); the run's LIVE_* are left alone.
+serving_tag() {
+  local LIVE_CONTAINER="" LIVE_TAG=""
+  # A run that failed before its settings were read cannot know.
+  [[ -n "${INVENTORY_STATE_DIR:-}" ]] && read_live
+  printf '%s' "${LIVE_TAG:--}"
+}
+
 # The state files and the proxy must agree on what is live. With $1 = adopt (deploy and rollback, under the lock),
 # what a crash between the switch and record_state leaves is adopted (adopt_live); anything else is refused.
 read_state() {

@@ -50,8 +50,9 @@ switch_traffic() {
   PROXY_OLD_WORKERS=$old_workers
   CANDIDATE_PROMOTED=1
   SWITCHING=""
-  say "switched $(public_url) to $tag ($container)"
+  # The audit line first: it is what the history reads, and a file write does not fail with the run's output.
   audit switch ok $((SECONDS - started))
+  say "switched $(public_url) to $tag ($container)"
 }
 
 # Points the proxy back at what it served before the switch (the old container still runs until stop_old).
@@ -122,6 +123,7 @@ promote() {
     return 0
   fi
   local old=$LIVE_CONTAINER
+  PROMOTED_OLD=$old
   PROMOTED_TAG=$tag
   PROMOTED_PREVIOUS=$LAST_GOOD
   switch_traffic "$CANDIDATE" "$tag"
