@@ -18,7 +18,8 @@ from (read from \$INVENTORY_STATE_DIR/deploy.log: after deploy C and a rollback 
 With TAG: to that version. Either way .prev_good_tag <- what was live, .last_good_tag <- the version rolled back to.
 The image is pulled only if it is no longer on the host. Same lock, health gate (GET /health 200 and
 GET /version = TAG) and proxy switch as deploy.sh: a version that fails the gate is removed and the live one
-keeps serving. Refuses, with a message, when there is nothing to roll back to.
+keeps serving. Refuses, with a message, when there is nothing to roll back to. Runs no migration: a version older
+than the schema's last contract migration stops at start-up and fails the gate, with that reason.
 
   --list                the versions that were live (newest first), when, which were rolled back from or failed
                         their health gate (rejected), whether the image is on the host, where a rollback goes
