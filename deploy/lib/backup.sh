@@ -2,8 +2,8 @@
 # shellcheck disable=SC2034 # BACKUP_FILE, BACKUP_UPLOAD_FAILED are read by backup.sh, restore.sh and deploy.sh
 # Backups of the inventory database: pg_dump in its custom format into INVENTORY_BACKUP_DIR, verified readable,
 # rotated, optionally copied to S3. The PostgreSQL tools run in a one-off container of INVENTORY_POSTGRES_IMAGE on
-# the stack's network, so the host needs no PostgreSQL client and the tools match the server. Why: see "Decision:
-# backups by pg_dump from the stack's own PostgreSQL image" in deploy/README.md.
+# the stack's network, so the host needs no PostgreSQL client and the tools match the server (see "Backups and
+# restore" in deploy/README.md).
 
 readonly BACKUP_SUFFIX=.dump
 
