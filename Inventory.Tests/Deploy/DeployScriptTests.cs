@@ -18,7 +18,8 @@ public sealed partial class DeployScriptTests
             fileName, arguments, environment, timeout: timeout,
             cancellationToken: TestContext.Current.CancellationToken);
 
-    public static TheoryData<string> Scripts => ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh"];
+    public static TheoryData<string> Scripts =>
+        ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh", "backup.sh", "restore.sh"];
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -126,6 +127,10 @@ public sealed partial class DeployScriptTests
             "would run: docker run --detach --name inventory-db",
             $"receive.sh",
             $"INVENTORY_DEPLOY_ENV={directory}/etc/deploy.env bash /home/{user}/inventory-deploy/deploy.sh --prepare",
+            $"would run: install -d -m 700 -o {user} -g {user} /var/backups/inventory",
+            Directory.Exists("/run/systemd/system")
+                ? "would write /etc/systemd/system/inventory-backup.timer (mode 644"
+                : "would write /etc/cron.d/inventory-backup (mode 644",
         })
         {
             Assert.Contains(expected, run.Output, StringComparison.Ordinal);
