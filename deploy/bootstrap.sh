@@ -13,8 +13,9 @@ source "$lib/log.sh"
 source "$lib/docker.sh"
 source "$lib/bootstrap-host.sh"
 source "$lib/bootstrap-database.sh"
+source "$lib/bootstrap-backup.sh"
 
-readonly ALL_STEPS=docker,user,config,database,scripts,proxy
+readonly ALL_STEPS=docker,user,config,database,scripts,proxy,backup
 DEPLOY_USER=inventory
 AUTHORIZED_KEY=""
 DATABASE_URL=""
@@ -34,13 +35,14 @@ Steps, in order (--steps picks some):
             CONFIG_DIR/inventory.env (connection string, a generated Admin API key's SHA-256),
             CONFIG_DIR/postgres.env (generated passwords) — each mode 600, owned by the deploy user;
             the Admin key itself in CONFIG_DIR/admin-api-key (root only: read it once, store it, delete it);
-            INVENTORY_STATE_DIR owned by the deploy user
+            INVENTORY_STATE_DIR and INVENTORY_BACKUP_DIR (700) owned by the deploy user
   database  PostgreSQL (INVENTORY_POSTGRES_IMAGE) as INVENTORY_NAME-db on the app network, data in the named
             volume INVENTORY_NAME-pgdata, and the app's role $APP_DB_ROLE (no superuser; owns the database
             $APP_DB_NAME, which the app connects as); skipped with --database-url-file
   scripts   this copy of deploy/ as the deploy user's ~/inventory-deploy (rollback.sh lives there)
   proxy     the reverse proxy (nginx container INVENTORY_NAME-proxy on INVENTORY_HTTP_PORT; 502 until the first
             deploy), via deploy.sh --prepare as the deploy user
+  backup    the daily backup.sh (INVENTORY_BACKUP_TIME): a systemd timer, or /etc/cron.d without systemd
 
 Options:
   --user NAME            deploy user (default: $DEPLOY_USER)
@@ -140,6 +142,7 @@ step_config() {
     fi
   done
   run install -d -m 755 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$INVENTORY_STATE_DIR"
+  make_backup_dir
 }
 
 step_scripts() {

@@ -19,7 +19,8 @@ public sealed partial class DeployScriptTests
             cancellationToken: TestContext.Current.CancellationToken);
 
     public static TheoryData<string> Scripts =>
-        ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh", "follow.sh"];
+        ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh", "follow.sh", "backup.sh",
+        "restore.sh"];
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -127,6 +128,10 @@ public sealed partial class DeployScriptTests
             "would run: docker run --detach --name inventory-db",
             $"receive.sh",
             $"INVENTORY_DEPLOY_ENV={directory}/etc/deploy.env bash /home/{user}/inventory-deploy/deploy.sh --prepare",
+            $"would run: install -d -m 700 -o {user} -g {user} /var/backups/inventory",
+            Directory.Exists("/run/systemd/system")
+                ? "would write /etc/systemd/system/inventory-backup.timer (mode 644"
+                : "would write /etc/cron.d/inventory-backup (mode 644",
         })
         {
             Assert.Contains(expected, run.Output, StringComparison.Ordinal);

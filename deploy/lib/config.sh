@@ -86,6 +86,11 @@ validate_config() {
   [[ "$INVENTORY_KEEP" -ge 2 ]] \
     || die "INVENTORY_KEEP=$INVENTORY_KEEP must be at least 2 (the live and the previous release)"
   [[ "$INVENTORY_STATE_DIR" == /* ]] || die "INVENTORY_STATE_DIR='$INVENTORY_STATE_DIR' must be an absolute path"
+  [[ "$INVENTORY_BACKUP_DIR" == /* ]] || die "INVENTORY_BACKUP_DIR='$INVENTORY_BACKUP_DIR' must be an absolute path"
+  [[ "$INVENTORY_BACKUP_KEEP" =~ ^[0-9]+$ && "$INVENTORY_BACKUP_KEEP" -ge 1 ]] \
+    || die "INVENTORY_BACKUP_KEEP='$INVENTORY_BACKUP_KEEP' must be a whole number, at least 1"
+  [[ -z "$INVENTORY_BACKUP_TIME" || "$INVENTORY_BACKUP_TIME" =~ ^([01][0-9]|2[0-3]):[0-5][0-9]$ ]] \
+    || die "INVENTORY_BACKUP_TIME='$INVENTORY_BACKUP_TIME' must be HH:MM (e.g. 03:30), or empty for midnight"
 }
 
 validate_tag() {

@@ -37,6 +37,9 @@ public sealed class DeployTarget : IAsyncDisposable
 
     public string StateDirectory => Path.Combine(Directory, "state");
 
+    /// <summary>INVENTORY_BACKUP_DIR: the stack's own, so rotation in one test never sees another's backups.</summary>
+    public string BackupDirectory => Path.Combine(Directory, "backups");
+
     public string DeployEnvPath => Path.Combine(ConfigDirectory, "deploy.env");
 
     public Uri PublicAddress => new($"http://127.0.0.1:{Port}");
@@ -70,6 +73,7 @@ public sealed class DeployTarget : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["INVENTORY_STATE_DIR"] = StateDirectory,
+            ["INVENTORY_BACKUP_DIR"] = BackupDirectory,
             ["INVENTORY_HTTP_BIND"] = "127.0.0.1",
         };
         // The host's scripts must use the engine the tests use; SSH sessions do not inherit it.
