@@ -61,7 +61,7 @@ migration_failed() {
   printf '%s: %s failed: %s; its last %s log lines:\n' "$SCRIPT_NAME" "$what" "$MIGRATE_FAILURE" \
     "$MIGRATE_LOG_LINES" >&2
   docker logs --tail "$MIGRATE_LOG_LINES" "$MIGRATOR" 2>&1 | sed 's/^/  | /' >&2 || true
-  printf '%s: (end of the %s log)\n' "$SCRIPT_NAME" "$what" >&2
+  printf '%s: (end of its log)\n' "$SCRIPT_NAME" >&2
   remove_migrator
   audit migrate failed $((SECONDS - started)) "$what: $MIGRATE_FAILURE"
   local message="$what of $tag failed ($MIGRATE_FAILURE); ${LAST_GOOD:-nothing} still serves and the schema is as"
