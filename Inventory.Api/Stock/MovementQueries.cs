@@ -43,6 +43,10 @@ internal static class MovementQueries
         CancellationToken ct) =>
         db.StockMovements.AsNoTracking().OrderByDescending(m => m.Id).Take(count).Select(Response).ToListAsync(ct);
 
+    /// <summary>One movement by its id; null if none has it.</summary>
+    public static Task<StockMovementResponse?> ByIdAsync(InventoryDbContext db, long id, CancellationToken ct) =>
+        db.StockMovements.AsNoTracking().Where(m => m.Id == id).Select(Response).SingleOrDefaultAsync(ct);
+
     private static readonly Expression<Func<StockMovement, StockMovementResponse>> Response =
         m => new StockMovementResponse(m.Id, m.Type, m.Item.Sku,
             m.ToLocationId == null ? m.Location.Code : null,

@@ -88,15 +88,13 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
             ? JsonSerializer.Deserialize<StockMovementResponse>(response.Body, json.Value.SerializerOptions)
             : null;
 
-    /// <summary>The <c>detail</c> of a stored problem answer: why the ledger refused.</summary>
-    public static string? RefusalOf(StoredResponse response)
+    /// <summary>The <c>type</c> and <c>detail</c> of a stored problem answer: why the ledger refused.</summary>
+    public static (string Type, string Detail) RefusalOf(StoredResponse response)
     {
-        if (response.StatusCode == StatusCodes.Status201Created)
-        {
-            return null;
-        }
         using var problem = JsonDocument.Parse(response.Body);
-        return problem.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() : null;
+        var root = problem.RootElement;
+        return (root.TryGetProperty("type", out var type) ? type.GetString() ?? "" : "",
+            root.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "");
     }
 
     private StoredResponse Render(string path, string traceId, LedgerResult result)
