@@ -68,6 +68,7 @@ internal static class PortalExtensions
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseMiddleware<PortalResponses>();
         app.UseMiddleware<PasswordChangeGate>();
         app.UseAntiforgery();
         app.UseStaticFiles();
