@@ -56,6 +56,8 @@ internal static class PortalExtensions
             .SetApplicationName(ApplicationName)
             .PersistKeysToDbContext<InventoryDbContext>();
         WithoutKeyRingWarmUp(services);
+        // Unencrypted at rest on purpose (same record): the warning at each new key would say only that.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
 
         services.AddAuthorizationBuilder()
             .AddPolicy(PortalPolicies.Read, p => Portal(p, ApiRoles.Reader, ApiRoles.Operator, ApiRoles.Admin))
