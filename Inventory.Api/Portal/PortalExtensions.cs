@@ -65,6 +65,7 @@ internal static class PortalExtensions
             .AddPolicy(PortalPolicies.ManageCatalogue, p => Portal(p, ApiRoles.Admin))
             .AddPolicy(PortalPolicies.ManageUsers, p => Portal(p, ApiRoles.Admin));
         services.AddScoped<IDatabaseSeeder, PortalAccountsSeeder>();
+        services.AddScoped<PortalAccounts>();
         return builder;
     }
 
