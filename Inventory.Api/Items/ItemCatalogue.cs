@@ -17,7 +17,7 @@ internal enum ItemEditOutcome
 /// </summary>
 internal static class ItemCatalogue
 {
-    /// <summary>The new item and its version; null when its SKU is taken (SKUs are unique regardless of case).</summary>
+    /// <summary>The new item and its version; null when its SKU is taken (unique regardless of case).</summary>
     public static async Task<(ItemResponse Item, uint Version)?> CreateAsync(InventoryDbContext db, TimeProvider time,
         CreateItemRequest request, CancellationToken ct)
     {

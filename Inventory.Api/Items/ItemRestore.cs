@@ -32,7 +32,7 @@ internal static class ItemRestore
         return TypedResults.Ok(restored.Value.Item);
     }
 
-    /// <summary>Makes the item active again (nothing changes if it was); the item as it is now, or null if none.</summary>
+    /// <summary>Makes the item active again (a no-op if it was); the item as it is now, or null if none.</summary>
     public static async Task<(ItemResponse Item, uint Version)?> RestoreAsync(InventoryDbContext db, TimeProvider time,
         string sku, CancellationToken ct)
     {

@@ -29,7 +29,7 @@ public sealed class LocationAndDashboardPagesTests(PortalFixture fixture)
         await admin.ReceiveAsync(sku, code, 6);
 
         await page.GotoAsync("/locations");
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = code })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Link(code)).ToBeVisibleAsync();
         await CheckPageAsync(page, "locations");
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = code }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 }))
@@ -70,7 +70,7 @@ public sealed class LocationAndDashboardPagesTests(PortalFixture fixture)
         await page.WaitForURLAsync("**/stock/receive?recorded=*");
 
         await page.GotoAsync("/");
-        var recent = page.GetByRole(AriaRole.Table, new PageGetByRoleOptions { Name = "The latest stock movements, newest first" });
+        var recent = page.Table("The latest stock movements, newest first");
         var row = recent.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = sku });
         await Assertions.Expect(row).ToContainTextAsync(user);
         await Assertions.Expect(row).ToContainTextAsync("Received 1");

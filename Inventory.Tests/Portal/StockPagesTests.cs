@@ -113,7 +113,7 @@ public sealed class StockPagesTests(PortalFixture fixture)
         await CheckPageAsync(page, "stock-count");
 
         await page.GotoAsync($"/items/{sku}");
-        var stock = page.GetByRole(AriaRole.Table, new PageGetByRoleOptions { Name = $"Stock of {sku} by location" });
+        var stock = page.Table($"Stock of {sku} by location");
         await Assertions.Expect(stock.GetByRole(AriaRole.Row, new LocatorGetByRoleOptions { Name = from }))
             .ToContainTextAsync("5");
         await Assertions.Expect(stock.GetByRole(AriaRole.Row, new LocatorGetByRoleOptions { Name = to }))
@@ -123,7 +123,7 @@ public sealed class StockPagesTests(PortalFixture fixture)
         Assert.Equal(["count", "transfer", "receipt"], movements.Select(m => m.GetProperty("type").GetString()));
         Assert.Equal(user, movements[0].GetProperty("actor").GetString());
         Assert.Equal(user, movements[1].GetProperty("actor").GetString());
-        var history = page.GetByRole(AriaRole.Table, new PageGetByRoleOptions { Name = $"Movements of {sku}, newest first" });
+        var history = page.Table($"Movements of {sku}, newest first");
         await Assertions.Expect(history.GetByRole(AriaRole.Row)).ToHaveCountAsync(4);
         await Assertions.Expect(history).ToContainTextAsync(user);
         Assert.Empty(await fixture.LedgerMismatchesAsync());

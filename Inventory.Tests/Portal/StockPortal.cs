@@ -14,7 +14,7 @@ internal static class StockPortal
     /// <summary>The widths every page must work at: a small phone and a desktop.</summary>
     public static readonly (int Width, int Height)[] Widths = [(360, 800), (1280, 800)];
 
-    /// <summary>axe finds nothing on the page as it is, and its screenshot is attached as <paramref name="name"/>.</summary>
+    /// <summary>axe finds nothing on the page; its screenshot is attached as <paramref name="name"/>.</summary>
     public static async Task CheckPageAsync(IPage page, string name)
     {
         await PortalAssert.NoAxeViolationsAsync(page);
@@ -51,6 +51,12 @@ internal static class StockPortal
 
     public static Task ClickButtonAsync(this IPage page, string name) =>
         page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = name, Exact = true }).ClickAsync();
+
+    public static ILocator Table(this IPage page, string caption) =>
+        page.GetByRole(AriaRole.Table, new PageGetByRoleOptions { Name = caption });
+
+    public static ILocator Link(this IPage page, string name) =>
+        page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = name });
 
     public static ILocator Heading(this IPage page, string name) =>
         page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = name });

@@ -65,7 +65,7 @@ public sealed class StockResubmitAndRoleTests(PortalFixture fixture)
         await admin.ReceiveAsync(sku, location, 2);
 
         await page.GotoAsync($"/items?search={sku}");
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = sku })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Link(sku)).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = $"Receive {sku}" }))
             .ToHaveCountAsync(0);
         await page.GotoAsync($"/items/{sku}");

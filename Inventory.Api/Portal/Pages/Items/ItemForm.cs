@@ -34,7 +34,7 @@ public sealed class ItemForm
         ETag = etag,
     };
 
-    /// <summary>The edit this form asks for; empty optional fields are left out (cleared or defaulted, as the API).</summary>
+    /// <summary>The edit this form asks for; empty optional fields are left out (cleared or defaulted).</summary>
     public UpdateItemRequest ToUpdate() => new()
     {
         Name = Name,
