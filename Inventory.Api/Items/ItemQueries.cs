@@ -12,6 +12,32 @@ namespace Inventory.Api.Items;
 internal static class ItemQueries
 {
     /// <summary>
+    /// One page of the item list as the query asks (filters, sort, limit, cursor), with the cursor of the next page;
+    /// null when the cursor is not one this listing and sort issued. The API's list and the portal's page both use it.
+    /// </summary>
+    public static async Task<ItemPage?> PageAsync(InventoryDbContext db, ItemListQuery query, CancellationToken ct)
+    {
+        var sort = query.Sort ?? "sku";
+        var scope = sort == "name" ? "items:name" : "items:sku";
+        var keys = sort == "name" ? KeysetCursor.NameKeys : KeysetCursor.CodeKeys;
+        if (!KeysetCursor.TryDecode(query.Cursor, scope, keys, out var after))
+        {
+            return null;
+        }
+
+        var limit = query.Limit ?? PageQuery.DefaultLimit;
+        var page = await ListAsync(db, query, sort, after, limit + 1, ct);
+        string? next = null;
+        if (page.Count > limit)
+        {
+            var last = page[limit - 1];
+            var key = sort == "name" ? last.Summary.Name : CodeKey.Of(last.Summary.Sku);
+            next = KeysetCursor.Encode(scope, key, last.Id);
+        }
+        return new ItemPage(page.Take(limit).Select(r => r.Summary).ToList(), next);
+    }
+
+    /// <summary>
     /// Up to <paramref name="take"/> listed items after <paramref name="after"/>, in <paramref name="sort"/> order:
     /// hand-written SQL without filters, a LINQ query composed from the filters given otherwise.
     /// </summary>

@@ -67,24 +67,10 @@ internal static class ItemsApi
     public static async Task<Results<Ok<ItemPage>, StatusCodeHttpResult, ValidationProblem>> ListItems(
         [AsParameters] ItemListQuery query, InventoryDbContext db, HttpContext http, CancellationToken ct)
     {
-        var sort = query.Sort ?? "sku";
-        var scope = sort == "name" ? "items:name" : "items:sku";
-        var keys = sort == "name" ? KeysetCursor.NameKeys : KeysetCursor.CodeKeys;
-        if (!KeysetCursor.TryDecode(query.Cursor, scope, keys, out var after))
+        if (await ItemQueries.PageAsync(db, query, ct) is not { } result)
         {
             return KeysetCursor.Invalid();
         }
-
-        var limit = query.Limit ?? PageQuery.DefaultLimit;
-        var page = await ItemQueries.ListAsync(db, query, sort, after, limit + 1, ct);
-        string? next = null;
-        if (page.Count > limit)
-        {
-            var last = page[limit - 1];
-            var key = sort == "name" ? last.Summary.Name : CodeKey.Of(last.Summary.Sku);
-            next = KeysetCursor.Encode(scope, key, last.Id);
-        }
-        var result = new ItemPage(page.Take(limit).Select(r => r.Summary).ToList(), next);
         return ConditionalGet.ClientHasCurrent(http, ConditionalGet.Tag(result, ApiJsonContext.Default.ItemPage))
             ? ConditionalGet.NotModified()
             : TypedResults.Ok(result);
@@ -107,33 +93,14 @@ internal static class ItemsApi
     public static async Task<Results<Created<ItemResponse>, ProblemHttpResult>> CreateItem(
         CreateItemRequest request, InventoryDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var now = time.DatabaseNow();
-        var item = new Item
-        {
-            Sku = request.Sku!,
-            Name = request.Name!,
-            Description = request.Description,
-            Category = request.Category,
-            Unit = request.Unit ?? Item.DefaultUnit,
-            ReorderPoint = request.ReorderPoint ?? 0,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Items.Add(item);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException ex) when (PostgresErrors.IsUniqueViolation(ex))
+        if (await ItemCatalogue.CreateAsync(db, time, request, ct) is not { } result)
         {
             return Problems.Result(Problems.DuplicateSku,
                 $"SKU '{request.Sku}' is taken (SKUs are unique regardless of case).");
         }
-
-        var created = new ItemResponse(item.Sku, item.Name, item.Description, item.Category, item.Unit,
-            item.ReorderPoint, item.Archived, 0, [], item.CreatedAt, item.UpdatedAt);
-        http.Response.Headers.ETag = ItemETag.Format(item.Version, created);
-        return TypedResults.Created($"/api/items/{Uri.EscapeDataString(item.Sku)}", created);
+        var (created, version) = result;
+        http.Response.Headers.ETag = ItemETag.Format(version, created);
+        return TypedResults.Created($"/api/items/{Uri.EscapeDataString(created.Sku)}", created);
     }
 
     public static async Task<Results<Ok<ItemResponse>, ProblemHttpResult>> UpdateItem(
@@ -145,36 +112,18 @@ internal static class ItemsApi
             return Problems.Result(Problems.IfMatchRequired,
                 "Send If-Match with the ETag of the item as you last read it (GET /api/items/{sku}).");
         }
-        var key = CodeKey.Of(sku);
-        var item = await db.Items.SingleOrDefaultAsync(i => i.SkuKey == key, ct);
-        if (item is null)
+        var (outcome, saved, version) = await ItemCatalogue.UpdateAsync(db, time, sku, request,
+            current => ItemETag.Matches(ifMatch, current), ct);
+        switch (outcome)
         {
-            return NotFound(sku);
+            case ItemEditOutcome.NotFound:
+                return NotFound(sku);
+            case ItemEditOutcome.Stale:
+                return StaleETag(sku);
+            default:
+                http.Response.Headers.ETag = ItemETag.Format(version, saved!);
+                return TypedResults.Ok(saved!);
         }
-        if (!ItemETag.Matches(ifMatch, item.Version))
-        {
-            return StaleETag(sku);
-        }
-
-        item.Name = request.Name!;
-        item.Description = request.Description;
-        item.Category = request.Category;
-        item.Unit = request.Unit ?? Item.DefaultUnit;
-        item.ReorderPoint = request.ReorderPoint ?? 0;
-        item.UpdatedAt = time.DatabaseNow();
-        try
-        {
-            // The UPDATE carries WHERE xmin = <version read>: a concurrent edit in between makes it match nothing.
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return StaleETag(sku);
-        }
-
-        var saved = (await ItemQueries.LoadAsync(db, sku, ct))!.Value;
-        http.Response.Headers.ETag = ItemETag.Format(saved.Version, saved.Item);
-        return TypedResults.Ok(saved.Item);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ArchiveItem(

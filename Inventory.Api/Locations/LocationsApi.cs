@@ -3,14 +3,11 @@ using Inventory.Api.Data;
 using Inventory.Api.Http;
 using Inventory.Api.Paging;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Inventory.Api.Locations;
 
 internal static class LocationsApi
 {
-    private const string StockCursorScope = "location-stock";
-
     public static IEndpointRouteBuilder MapLocationsApi(this IEndpointRouteBuilder api)
     {
         var locations = api.MapGroup("/locations").WithTags("Locations");
@@ -33,57 +30,30 @@ internal static class LocationsApi
     }
 
     public static async Task<Ok<List<LocationSummary>>> ListLocations(InventoryDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await db.Locations.AsNoTracking().OrderBy(l => l.CodeKey)
-            .Select(l => new LocationSummary(l.Code, l.Name, l.CreatedAt)).ToListAsync(ct));
+        TypedResults.Ok(await LocationQueries.ListAsync(db, ct));
 
     public static async Task<Results<Ok<LocationResponse>, ProblemHttpResult, ValidationProblem>> GetLocation(
         string code, [AsParameters] PageQuery page, InventoryDbContext db, CancellationToken ct)
     {
-        if (!KeysetCursor.TryDecode(page.Cursor, StockCursorScope, out var after))
+        var (cursorValid, location) = await LocationQueries.FindAsync(db, code, page.Cursor,
+            page.Limit ?? PageQuery.DefaultLimit, ct);
+        if (!cursorValid)
         {
             return KeysetCursor.Invalid();
         }
-        var key = CodeKey.Of(code);
-        var location = await db.Locations.AsNoTracking().Where(l => l.CodeKey == key)
-            .Select(l => new { l.Id, l.Code, l.Name, l.CreatedAt }).SingleOrDefaultAsync(ct);
-        if (location is null)
-        {
-            return Problems.Result(Problems.LocationNotFound, $"No location has code '{code}'.");
-        }
-
-        var limit = page.Limit ?? PageQuery.DefaultLimit;
-        var held = db.StockLevels.AsNoTracking().Where(s => s.LocationId == location.Id && s.Quantity > 0);
-        if (after is not null)
-        {
-            // Why: see "Decision: keyset paging with a row comparison" in Inventory.Api/README.md.
-            held = held.Where(s => EF.Functions.GreaterThan(
-                ValueTuple.Create(s.Item.SkuKey, s.ItemId), ValueTuple.Create(after.Key, after.Id)));
-        }
-        var rows = await held.OrderBy(s => s.Item.SkuKey).ThenBy(s => s.ItemId).Take(limit + 1)
-            .Select(s => new { s.Item.SkuKey, s.ItemId, Row = new ItemAtLocation(s.Item.Sku, s.Item.Name, s.Quantity) })
-            .ToListAsync(ct);
-        var next = rows.Count > limit
-            ? KeysetCursor.Encode(StockCursorScope, rows[limit - 1].SkuKey, rows[limit - 1].ItemId)
-            : null;
-        return TypedResults.Ok(new LocationResponse(location.Code, location.Name, location.CreatedAt,
-            rows.Take(limit).Select(r => r.Row).ToList(), next));
+        return location is null
+            ? Problems.Result(Problems.LocationNotFound, $"No location has code '{code}'.")
+            : TypedResults.Ok(location);
     }
 
     public static async Task<Results<Created<LocationSummary>, ProblemHttpResult>> CreateLocation(
         CreateLocationRequest request, InventoryDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var location = new Location { Code = request.Code!, Name = request.Name!, CreatedAt = time.DatabaseNow() };
-        db.Locations.Add(location);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException ex) when (PostgresErrors.IsUniqueViolation(ex))
+        if (await LocationQueries.CreateAsync(db, time, request, ct) is not { } location)
         {
             return Problems.Result(Problems.DuplicateLocation,
                 $"Location code '{request.Code}' is taken (codes are unique regardless of case).");
         }
-        return TypedResults.Created($"/api/locations/{Uri.EscapeDataString(location.Code)}",
-            new LocationSummary(location.Code, location.Name, location.CreatedAt));
+        return TypedResults.Created($"/api/locations/{Uri.EscapeDataString(location.Code)}", location);
     }
 }

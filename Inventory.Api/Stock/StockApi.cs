@@ -4,14 +4,11 @@ using Inventory.Api.Http;
 using Inventory.Api.Paging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace Inventory.Api.Stock;
 
 internal static class StockApi
 {
-    private const string MovementsCursorScope = "movements";
-
     public static IEndpointRouteBuilder MapStockApi(this IEndpointRouteBuilder api)
     {
         var stock = api.MapGroup("/stock")
@@ -73,31 +70,14 @@ internal static class StockApi
     public static async Task<Results<Ok<StockMovementPage>, ProblemHttpResult, ValidationProblem>> GetMovements(
         string sku, [AsParameters] PageQuery page, InventoryDbContext db, CancellationToken ct)
     {
-        if (!KeysetCursor.TryDecode(page.Cursor, MovementsCursorScope, KeysetCursor.NoKeys, out var after))
+        var (cursorValid, movements) = await MovementQueries.ForItemAsync(db, sku, page.Cursor,
+            page.Limit ?? PageQuery.DefaultLimit, ct);
+        if (!cursorValid)
         {
             return KeysetCursor.Invalid();
         }
-        var key = CodeKey.Of(sku);
-        var itemId = await db.Items.Where(i => i.SkuKey == key).Select(i => (long?)i.Id).SingleOrDefaultAsync(ct);
-        if (itemId is null)
-        {
-            return Problems.Result(Problems.ItemNotFound, $"No item has SKU '{sku}'.");
-        }
-
-        var limit = page.Limit ?? PageQuery.DefaultLimit;
-        var query = db.StockMovements.AsNoTracking().Where(m => m.ItemId == itemId);
-        if (after is not null)
-        {
-            query = query.Where(m => m.Id < after.Id);
-        }
-        var rows = await query.OrderByDescending(m => m.Id).Take(limit + 1)
-            .Select(m => new StockMovementResponse(m.Id, m.Type, m.Item.Sku,
-                m.ToLocationId == null ? m.Location.Code : null,
-                m.ToLocationId == null ? null : m.Location.Code,
-                m.ToLocation == null ? null : m.ToLocation.Code,
-                m.Quantity, m.CountedQuantity, m.OnHandAfter, m.ToOnHandAfter, m.Actor, m.At, m.Reason, m.Reference))
-            .ToListAsync(ct);
-        var next = rows.Count > limit ? KeysetCursor.Encode(MovementsCursorScope, "", rows[limit - 1].Id) : null;
-        return TypedResults.Ok(new StockMovementPage(rows.Take(limit).ToList(), next));
+        return movements is null
+            ? Problems.Result(Problems.ItemNotFound, $"No item has SKU '{sku}'.")
+            : TypedResults.Ok(movements);
     }
 }

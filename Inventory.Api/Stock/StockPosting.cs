@@ -37,25 +37,8 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
         }
 
         var actor = http.User.Identity!.Name!;
-        var requestHash = idempotencyKey is null ? "" : Hash(http.Request.Path, request);
-        var (response, replayed) = await ledger.InTransactionAsync(async token =>
-        {
-            if (idempotencyKey is not null
-                && await idempotency.ClaimAsync(actor, idempotencyKey, requestHash, token) is { } earlier)
-            {
-                return (earlier.RequestHash == requestHash
-                    ? new StoredResponse(earlier.StatusCode, earlier.ContentType, earlier.Body)
-                    : null, true);
-            }
-
-            var rendered = Render(http, await command(ledger, actor, token));
-            if (idempotencyKey is not null)
-            {
-                await idempotency.CompleteAsync(actor, idempotencyKey, rendered, token);
-            }
-            return (rendered, false);
-        }, ct);
-
+        var (response, replayed) = await RecordAsync(actor, idempotencyKey, http.Request.Path, request, command,
+            Activity.Current?.Id ?? http.TraceIdentifier, ct);
         if (response is null)
         {
             return Problems.Result(Problems.IdempotencyKeyReused,
@@ -69,7 +52,52 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
         return TypedResults.Content(response.Body, response.ContentType, Encoding.UTF8, response.StatusCode);
     }
 
-    private StoredResponse Render(HttpContext http, LedgerResult result)
+    /// <summary>
+    /// Runs <paramref name="command"/> as <paramref name="actor"/> and renders its answer, or, when
+    /// <paramref name="idempotencyKey"/> was used before by the same actor, replays the answer stored then (Replayed;
+    /// a null answer when that request differed). <paramref name="path"/> names the command in the request hash.
+    /// The API's stock POSTs and the portal's stock forms both record through here.
+    /// </summary>
+    public Task<(StoredResponse? Response, bool Replayed)> RecordAsync<TRequest>(string actor, string? idempotencyKey,
+        string path, TRequest request, Func<StockLedger, string, CancellationToken, Task<LedgerResult>> command,
+        string traceId, CancellationToken ct)
+    {
+        var requestHash = idempotencyKey is null ? "" : Hash(path, request);
+        return ledger.InTransactionAsync(async token =>
+        {
+            if (idempotencyKey is not null
+                && await idempotency.ClaimAsync(actor, idempotencyKey, requestHash, token) is { } earlier)
+            {
+                return (earlier.RequestHash == requestHash
+                    ? new StoredResponse(earlier.StatusCode, earlier.ContentType, earlier.Body)
+                    : null, true);
+            }
+
+            var rendered = Render(path, traceId, await command(ledger, actor, token));
+            if (idempotencyKey is not null)
+            {
+                await idempotency.CompleteAsync(actor, idempotencyKey, rendered, token);
+            }
+            return ((StoredResponse?)rendered, false);
+        }, ct);
+    }
+
+    /// <summary>The movement a stored 201 answer holds; null for a refusal.</summary>
+    public StockMovementResponse? MovementOf(StoredResponse response) =>
+        response.StatusCode == StatusCodes.Status201Created
+            ? JsonSerializer.Deserialize<StockMovementResponse>(response.Body, json.Value.SerializerOptions)
+            : null;
+
+    /// <summary>The <c>type</c> and <c>detail</c> of a stored problem answer: why the ledger refused.</summary>
+    public static (string Type, string Detail) RefusalOf(StoredResponse response)
+    {
+        using var problem = JsonDocument.Parse(response.Body);
+        var root = problem.RootElement;
+        return (root.TryGetProperty("type", out var type) ? type.GetString() ?? "" : "",
+            root.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "");
+    }
+
+    private StoredResponse Render(string path, string traceId, LedgerResult result)
     {
         var options = json.Value.SerializerOptions;
         switch (result)
@@ -79,8 +107,8 @@ internal sealed class StockPosting(StockLedger ledger, IdempotencyStore idempote
                     JsonSerializer.Serialize(recorded.Movement, options));
             case LedgerResult.Refused refused:
                 var problem = Problems.Details(refused.Kind, refused.Detail, refused.Extensions);
-                problem.Instance = http.Request.Path;
-                problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+                problem.Instance = path;
+                problem.Extensions["traceId"] = traceId;
                 return new StoredResponse(refused.Kind.Status, "application/problem+json",
                     JsonSerializer.Serialize(problem, options));
             default:
