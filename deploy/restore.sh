@@ -42,6 +42,11 @@ undo_restore() {
   die "$reason; the database is back as it was (from ${safety##*/}) and ${LAST_GOOD:-nothing} serves"
 }
 
+# The migration step failed on the restored database ($1: why): put back what was there.
+undo_restore_after_migration() {
+  undo_restore "${RESTORE_UNDO[0]}" "${RESTORE_UNDO[1]}" "the migration of the restored database failed: $1"
+}
+
 restore() {
   local file output started
   resolve_backup "$1"
@@ -73,6 +78,12 @@ restore() {
   ensure_network
   ensure_proxy
   pull_if_missing "$LAST_GOOD"
+  # An older backup holds an older schema: the live build's migrations bring it forward before its gate (a candidate
+  # never migrates); if they fail, the database goes back as it was.
+  RESTORE_UNDO=("$file" "$safety")
+  MIGRATION_FAILURE_HOOK=undo_restore_after_migration
+  migrate_schema "$LAST_GOOD"
+  MIGRATION_FAILURE_HOOK=""
   promote "$LAST_GOOD"
   [[ -n "$PROMOTED" ]] \
     || undo_restore "$file" "$safety" "$LAST_GOOD did not pass the health gate on the restored database ($GATE_FAILURE)"

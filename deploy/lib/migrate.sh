@@ -67,7 +67,14 @@ migration_failed() {
   local message="$what of $tag failed ($MIGRATE_FAILURE); ${LAST_GOOD:-nothing} still serves and the schema is as"
   message+=" before (a migration that fails is rolled back; any applied before it stay, additive as the rules"
   message+=" require) — fix the migration (or raise MIGRATE_TIMEOUT) and deploy again; its log is above"
-  die "$message"
+  migration_die "$message"
+}
+
+# Ends the run after a failed migration step; restore.sh first puts the database back as it was
+# (MIGRATION_FAILURE_HOOK names its function, which is given the reason).
+migration_die() {
+  [[ -n "${MIGRATION_FAILURE_HOOK:-}" ]] && "$MIGRATION_FAILURE_HOOK" "$*"
+  die "$*"
 }
 
 # The migration step of a deploy of TAG: lists the pending migrations; if there are any, backs the database up (when
@@ -87,7 +94,7 @@ migrate_schema() {
   say "migration step: pending: $pending"
   if declare -F backup_database >/dev/null && ! backup_database "before migrating to $tag"; then
     audit migrate failed $((SECONDS - started)) "the backup before migrating failed"
-    die "the backup before migrating to $tag failed (see above), so nothing was migrated; ${LAST_GOOD:-nothing}" \
+    migration_die "the backup before migrating to $tag failed (see above), so nothing was migrated; ${LAST_GOOD:-nothing}" \
       "still serves — fix the backup and deploy again"
   fi
   say "migrating the database to $tag (up to $MIGRATE_TIMEOUT s); the live version keeps serving meanwhile"
