@@ -32,7 +32,9 @@
 # The line remote.sh reads for the job summary.
 print_result() {
   local seconds=$((SECONDS - RUN_STARTED))
-  say "result: action=$ACTION outcome=$1 tag=${TO_TAG:--} previous=${FROM_TAG:--} seconds=$seconds"
+  local digest
+  digest="$(digest_of "$TO_TAG")"
+  say "result: action=$ACTION outcome=$1 tag=${TO_TAG:--} previous=${FROM_TAG:--} seconds=$seconds digest=${digest:--}"
 }
 
 finish() {
