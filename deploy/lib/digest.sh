@@ -17,8 +17,8 @@ parse_ref() {
   if [[ ! "$tag" =~ $TAG_PATTERN || ("$ref" == *@* && ! "$digest" =~ $DIGEST_PATTERN) ]]; then
     usage >&2
     validate_tag "$tag"
-    die "'$ref' is not TAG@sha256:<64 lower-case hex digits>: give TAG@DIGEST as build-and-push outputs it" \
-      "(or a plain TAG, not pinned)" 2
+    local what="give TAG@DIGEST as build-and-push outputs it (or a plain TAG, not pinned)"
+    die "'$ref' is not TAG@sha256:<64 lower-case hex digits>: $what" 2
   fi
   TO_TAG=$tag
   TO_DIGEST=$digest
