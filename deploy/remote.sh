@@ -7,20 +7,22 @@ set -Eeuo pipefail
 
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly DEPLOY_DIR
-readonly TAG_PATTERN='^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
+# Docker's tag grammar, optionally pinned to a digest (TAG@sha256:…, see "Decision: deploy by digest").
+readonly TAG_PATTERN='^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?$'
 
 usage() {
   cat <<'EOF'
-Usage: deploy/remote.sh deploy TAG
-       deploy/remote.sh rollback [TAG]
+Usage: deploy/remote.sh deploy TAG@sha256:DIGEST
+       deploy/remote.sh rollback [TAG[@sha256:DIGEST]]
        deploy/remote.sh -h
 
-Copies deploy/ to the host (scp, into the deploy user's ~/inventory-deploy) and starts deploy.sh TAG or
-rollback.sh [TAG] there over SSH, detached from the connection: the run finishes (or reverts) on the host
-whatever happens to it. Prints the run's log as it goes and exits with its exit code (non-zero when the new
-version failed its health gate and the live one kept serving). When the connection drops, the run goes on:
-ssh to the host and run ~/inventory-deploy/follow.sh RUN_ID (printed at the start) to see how it ended. With
-GITHUB_STEP_SUMMARY set, appends the job summary: tag, previous tag, outcome, what serves, duration.
+Copies deploy/ to the host (scp, into the deploy user's ~/inventory-deploy) and starts deploy.sh TAG@sha256:DIGEST
+or rollback.sh [TAG[@sha256:DIGEST]] there over SSH (a plain TAG still works, not pinned), detached from the
+connection: the run finishes (or reverts) on the host whatever happens to it. Prints the run's log as it goes and
+exits with its exit code (non-zero when the new version failed its health gate and the live one kept serving).
+When the connection drops, the run goes on: ssh to the host and run ~/inventory-deploy/follow.sh RUN_ID (printed
+at the start) to see how it ended. With GITHUB_STEP_SUMMARY set, appends the job summary: tag, digest, previous
+tag, outcome, what serves, duration.
 
 Environment:
   EC2_HOST        the host's DNS name or IP address                                      (required)
@@ -48,12 +50,13 @@ require_env() {
 
 # Markdown for the run's page; EC2_HOST is a secret, so it is not shown.
 write_summary() {
-  local action=$1 requested_tag=$2 status=$3 seconds=$4 output=$5 result="" outcome tag previous serving text
+  local action=$1 requested_tag=$2 status=$3 seconds=$4 output=$5 result="" outcome tag previous serving text digest
   [[ -f "$output" ]] && result="$(grep -E '^(deploy|rollback): result: ' "$output" | tail -n 1 || true)"
   outcome="$(sed -nE 's/.* outcome=([^ ]+).*/\1/p' <<<"$result")"
   tag="$(sed -nE 's/.* tag=([^ ]+).*/\1/p' <<<"$result")"
   previous="$(sed -nE 's/.* previous=([^ ]+).*/\1/p' <<<"$result")"
   serving="$(sed -nE 's/.* serving=([^ ]+).*/\1/p' <<<"$result")"
+  digest="$(sed -nE 's/.* digest=([^ ]+).*/\1/p' <<<"$result")"
   tag=${tag:-${requested_tag:--}}
   previous=${previous:--}
   case "$outcome" in
@@ -76,6 +79,7 @@ write_summary() {
     printf '### %s to production\n\n' "${action^}"
     printf '| | |\n|---|---|\n'
     printf '| tag | %s |\n' "\`$tag\`"
+    printf '| digest | %s |\n' "\`${digest:--}\`"
     printf '| previous tag | %s |\n' "\`$previous\`"
     printf '| serving now | %s |\n' "\`${serving:-?}\`"
     printf '| outcome | %s |\n' "$text"
@@ -111,7 +115,9 @@ main() {
   TAG=$tag
   trap finish EXIT
   if [[ -n "$tag" && ! "$tag" =~ $TAG_PATTERN ]]; then
-    die "'$tag' is not an image tag (letters, digits, _ . -, at most 128): give a full commit SHA" 2
+    usage >&2
+    die "'$tag' is not an image tag (letters, digits, _ . -, at most 128), optionally pinned as TAG@sha256:<64\
+ lower-case hex digits>: give a full commit SHA, with build-and-push's digest" 2
   fi
   require_env EC2_HOST EC2_USERNAME EC2_SSH_KEY EC2_HOST_KEY
   local port="${EC2_PORT:-22}"

@@ -9,20 +9,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/all.sh"
 
 usage() {
   cat <<EOF
-Usage: rollback.sh [--secrets-from-stdin] [TAG]
+Usage: rollback.sh [--secrets-from-stdin] [TAG[@sha256:DIGEST]]
        rollback.sh --list
        rollback.sh -h
 
 Without TAG: back to the newest version that was live before the current one and was not itself rolled back
 from (read from \$INVENTORY_STATE_DIR/deploy.log: after deploy C and a rollback to B, the next goes to A, not C).
-With TAG: to that version. Either way .prev_good_tag <- what was live, .last_good_tag <- the version rolled back to.
-The image is pulled only if it is no longer on the host. Same lock, health gate (GET /health 200 and
-GET /version = TAG) and proxy switch as deploy.sh: a version that fails the gate is removed and the live one
-keeps serving. Refuses, with a message, when there is nothing to roll back to. Runs no migration: a version older
-than the schema's last contract migration stops at start-up and fails the gate, with that reason.
+With TAG: to that version. Either way .prev_good_tag <- what was live, .last_good_tag <- the version rolled back to
+(and their TAG@DIGEST companions .prev_good_ref, .last_good_ref). The image is the digest recorded when the version
+was live (state files, deploy.log), or the DIGEST given; a version never recorded with one goes by tag, not pinned.
+The image is pulled (by digest) only if it is no longer on the host. Same lock, health gate (the image's digest,
+GET /health 200 and GET /version = TAG) and proxy switch as deploy.sh: a version that fails the gate is removed and
+the live one keeps serving. Refuses, with a message, when there is nothing to roll back to. Runs no migration: a
+version older than the schema's last contract migration stops at start-up and fails the gate, with that reason.
 
   --list                the versions that were live (newest first), when, which were rolled back from or failed
-                        their health gate (rejected), whether the image is on the host, where a rollback goes
+                        their health gate (rejected), their recorded digest, whether the image is on the host,
+                        where a rollback goes
   --secrets-from-stdin  read GHCR_USERNAME=, GHCR_PAT= and DEPLOY_VIA= lines from standard input (remote.sh)
 
 Settings: as deploy.sh (deploy.sh -h). Exit status: 0 rolled back (or already live), 1 failed (the live version
@@ -31,16 +34,18 @@ EOF
 }
 
 image_where() {
-  if docker image inspect "$INVENTORY_IMAGE:$1" >/dev/null 2>&1; then
+  if docker image inspect "$(image_ref "$1")" >/dev/null 2>&1; then
     printf 'on the host'
   else
     printf 'pull needed'
   fi
 }
 
-# One row of --list: tag, state, when it was live, what the history marks it with, where its image is.
+# One row of --list: tag, state, when it was live, what the history marks it with, its digest, where its image is.
 list_row() {
-  printf '%-42s %-9s %-48s %-28s %s\n' "$1" "$2" "$3" "${4:--}" "$5"
+  local digest=$5
+  [[ "$1" == TAG ]] || digest="$(digest_of "$1")"
+  printf '%-42s %-9s %-48s %-28s %-71s %s\n' "$1" "$2" "$3" "${4:--}" "${digest:--}" "$6"
 }
 
 list_versions() {
@@ -51,7 +56,7 @@ list_versions() {
     mark=${mark//-/ }
     marks[$tag]="${marks[$tag]:+${marks[$tag]}, }$mark"
   done < <(history_marks | sort)
-  list_row TAG STATE "LAST LIVE (UTC)" HISTORY IMAGE
+  list_row TAG STATE "LAST LIVE (UTC)" HISTORY DIGEST IMAGE
   while read -r when tag; do
     if [[ -z "${shown[$tag]:-}" ]]; then
       shown[$tag]=1
@@ -59,7 +64,7 @@ list_versions() {
       [[ "$tag" == "$PREV_GOOD" ]] && status=previous
       [[ "$tag" == "$LAST_GOOD" ]] && status=live
       if [[ "$until" == now ]]; then period="since $when"; else period="$when - $until"; fi
-      list_row "$tag" "$status" "$period" "${marks[$tag]:-}" "$(image_where "$tag")"
+      list_row "$tag" "$status" "$period" "${marks[$tag]:-}" - "$(image_where "$tag")"
     fi
     until=$when
   done < <(live_history)
@@ -70,14 +75,14 @@ list_versions() {
       period="(never live)"
       [[ "$tag" == "$PREV_GOOD" ]] && status=previous period="(not in deploy.log)"
       [[ "$tag" == "$LAST_GOOD" ]] && status=live period="(not in deploy.log)"
-      list_row "$tag" "$status" "$period" "${marks[$tag]:-}" "$(image_where "$tag")"
+      list_row "$tag" "$status" "$period" "${marks[$tag]:-}" - "$(image_where "$tag")"
     fi
   done
   target="$(rollback_target)"
   if ((${#shown[@]} == 0)); then
     say "no version has been live on this host yet (nothing in $(audit_log))"
   elif [[ -n "$target" ]]; then
-    say "rollback.sh goes back to $target; rollback.sh TAG to any tag above"
+    say "rollback.sh goes back to $target; rollback.sh TAG to any tag above (by its recorded digest)"
   else
     say "nothing to roll back to without a TAG (no earlier version that was not rolled back from):" \
       "rollback.sh TAG goes to any tag above"
@@ -94,11 +99,15 @@ rollback() {
     [[ -n "$TO_TAG" ]] || refuse "nothing to roll back to: every version that served before $LAST_GOOD was rolled" \
       "back from since (rollback.sh --list marks them); rollback.sh TAG goes to one of them anyway"
   fi
-  if [[ "$TO_TAG" == "$LAST_GOOD" && -n "$LIVE_CONTAINER" ]] && container_running "$LIVE_CONTAINER"; then
+  local live_digest
+  live_digest="$(digest_of "$LAST_GOOD")"
+  if [[ "$TO_TAG" == "$LAST_GOOD" && -n "$LIVE_CONTAINER" && (-z "$TO_DIGEST" || "$TO_DIGEST" == "$live_digest") ]] \
+    && container_running "$LIVE_CONTAINER"; then
     end_change unchanged "$TO_TAG is already live ($LIVE_CONTAINER): nothing to do"
     return 0
   fi
-  say "rolling back from ${LAST_GOOD:-nothing} to $INVENTORY_IMAGE:$TO_TAG"
+  say "rolling back from ${LAST_GOOD:-nothing} to $TO_TAG of $INVENTORY_IMAGE"
+  choose_digest
   remove_orphan_candidates
   ensure_network
   ensure_proxy
@@ -123,8 +132,7 @@ main() {
   [[ $# -le 1 ]] || { usage >&2; exit 2; }
   if [[ $# -eq 1 ]]; then
     [[ "$mode" == rollback ]] || { usage >&2; exit 2; }
-    validate_tag "$1"
-    TO_TAG=$1
+    parse_ref "$1"
   fi
   begin_run "$secrets_from_stdin"
   if [[ "$mode" == list_versions ]]; then

@@ -29,7 +29,7 @@ public sealed class CiCdWorkflowTests
     }
 
     // Run, not read: the stand-in fails, so the step must fail with it; a tag with a space and a glob must arrive
-    // as one argument, as it would not if the line lost its quotes.
+    // as one argument, as it would not if the line lost its quotes. The digest pins it (DigestWorkflowTests).
     [Theory]
     [InlineData(0)]
     [InlineData(3)]
@@ -39,10 +39,11 @@ public sealed class CiCdWorkflowTests
         using var script = new StepScript();
         script.AddArgumentEcho("deploy/remote.sh", exitCode);
 
-        var (result, _) = await script.RunAsync(step, new Dictionary<string, string?> { ["DEPLOY_TAG"] = "a b*" });
+        var (result, _) = await script.RunAsync(step,
+            new Dictionary<string, string?> { ["DEPLOY_TAG"] = "a b*", ["DEPLOY_DIGEST"] = "sha256:c d" });
 
         Assert.Equal(exitCode, result.ExitCode);
-        Assert.Equal(["arg:deploy", "arg:a b*"],
+        Assert.Equal(["arg:deploy", "arg:a b*@sha256:c d"],
             result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var env = step.ScalarMap("env");
         Assert.Equal("${{ github.sha }}", env["DEPLOY_TAG"]);

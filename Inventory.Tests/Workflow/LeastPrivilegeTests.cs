@@ -54,6 +54,11 @@ public sealed class LeastPrivilegeTests
                 case "docker/build-push-action" when step.ScalarMap("with").GetValueOrDefault("push") == "true":
                     Grant(needed, "packages", Write);
                     break;
+                // Logged in to GHCR with the job token: at least reads packages (the rollback reads a digest).
+                case "docker/login-action"
+                    when step.ScalarMap("with").GetValueOrDefault("password") == "${{ secrets.GITHUB_TOKEN }}":
+                    Grant(needed, "packages", Read);
+                    break;
                 // Sigstore signs with the job's OIDC token; the attestation is stored with the repository.
                 case "actions/attest-build-provenance":
                     Grant(needed, "id-token", Write);

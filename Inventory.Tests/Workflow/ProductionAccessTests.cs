@@ -110,10 +110,14 @@ public sealed class ProductionAccessTests
             .Where(s => WorkflowDocument.SecretsUsedIn(s).Contains(JobToken))
             .ToList();
 
-        var login = Assert.Single(withToken);
-        Assert.StartsWith("docker/login-action@", login.Scalar("uses"), StringComparison.Ordinal);
-        Assert.Equal("ghcr.io", login.ScalarMap("with")["registry"]);
-        Assert.Equal("${{ secrets.GITHUB_TOKEN }}", login.ScalarMap("with")["password"]);
+        // build-and-push logs in to push; the rollback, to read a tag's digest.
+        Assert.Equal(2, withToken.Count);
+        Assert.All(withToken, login =>
+        {
+            Assert.StartsWith("docker/login-action@", login.Scalar("uses"), StringComparison.Ordinal);
+            Assert.Equal("ghcr.io", login.ScalarMap("with")["registry"]);
+            Assert.Equal("${{ secrets.GITHUB_TOKEN }}", login.ScalarMap("with")["password"]);
+        });
     }
 
     // A host key learned at connect time (ssh-keyscan, StrictHostKeyChecking=no or accept-new) trusts whoever

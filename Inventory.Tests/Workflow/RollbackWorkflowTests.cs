@@ -34,7 +34,9 @@ public sealed class RollbackWorkflowTests
         Assert.Equal(
             new Dictionary<string, string> { ["group"] = "production-deploy", ["cancel-in-progress"] = "false" },
             RollbackJob.ScalarMap("concurrency"));
-        Assert.Equal(new Dictionary<string, string> { ["contents"] = "read" }, RollbackJob.ScalarMap("permissions"));
+        // packages: read, to read a tag's digest from GHCR (DigestWorkflowTests).
+        Assert.Equal(new Dictionary<string, string> { ["contents"] = "read", ["packages"] = "read" },
+            RollbackJob.ScalarMap("permissions"));
     }
 
     [Fact]
@@ -43,7 +45,8 @@ public sealed class RollbackWorkflowTests
         var step = WorkflowDocument.StepRunning(RollbackJob, "deploy/remote.sh");
         var env = step.ScalarMap("env");
 
-        Assert.Equal("${{ inputs.tag }}", env["ROLLBACK_TAG"]);
+        // The input, checked and pinned to its digest by the steps before (DigestWorkflowTests).
+        Assert.Equal("${{ steps.ref.outputs.ref }}", env["ROLLBACK_TAG"]);
         CiCdWorkflowTests.AssertRunnerSideScriptEnvironment(env);
     }
 

@@ -52,13 +52,13 @@ start_candidate() {
     --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
     --memory "$INVENTORY_MEMORY" --log-opt max-size=10m --log-opt max-file=5 \
     --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=app" --label "$LABEL_TAG=$tag" \
-    "$INVENTORY_IMAGE:$tag" 2>&1)"; then
+    "$(image_ref "$tag")" 2>&1)"; then
     audit start-candidate failed $((SECONDS - started))
     docker rm --force "$CANDIDATE" >/dev/null 2>&1 || true
     CANDIDATE=""
     local reason
     reason="$(docker_error "$output")"
-    die "cannot start a container of $INVENTORY_IMAGE:$tag: $reason — the live version was not touched"
+    die "cannot start a container of $(image_ref "$tag"): $reason — the live version was not touched"
   fi
   say "started the candidate $CANDIDATE"
   audit start-candidate ok $((SECONDS - started))

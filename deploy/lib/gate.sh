@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The health gate: the candidate must be healthy and report the tag it was started as, or it never gets traffic.
+# The health gate: the candidate must run the image digest asked for, be healthy and report the tag it was started as,
+# or it never gets traffic.
 # Why: see "Decision: health-gated switch, then stop the old" in deploy/README.md.
 
 json_string_field() {
@@ -23,6 +24,10 @@ wait_until_healthy() {
   format="{{.State.Status}} {{.State.ExitCode}}"
   format+=" {{with index .NetworkSettings.Networks \"$network\"}}{{.IPAddress}}{{end}}"
   say "health gate: waiting up to ${HEALTH_TIMEOUT} s for GET /health = 200 and GET /version = $tag"
+  if ! check_candidate_digest "$container" "$tag"; then
+    audit health-gate failed $((SECONDS - started)) "$GATE_FAILURE"
+    return 1
+  fi
   while true; do
     status=gone exit_code="?" ip=""
     read -r status exit_code ip < <(docker container inspect --format "$format" "$container") || true
@@ -70,5 +75,6 @@ start_and_gate() {
     remove_candidate
     return 0
   fi
+  tag_release "$tag"
   docker update --restart unless-stopped "$CANDIDATE" >/dev/null
 }

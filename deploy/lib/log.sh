@@ -27,13 +27,14 @@ on_unexpected_error() {
 audit_log() { printf '%s/deploy.log' "$INVENTORY_STATE_DIR"; }
 
 # One line per step and outcome in deploy.log: UTC time, user, action, from -> to, result, [the caller's
-# AUDIT_FIELDS, e.g. serving=TAG on the outcome line,] seconds [, details: more key=value fields, e.g. a
-# backup's file=] [, error].
+# AUDIT_FIELDS, e.g. serving=TAG on the outcome line,] seconds, the to= tag's digest (- when unknown) [, details: more
+# key=value fields, e.g. a backup's file=] [, error].
 audit() {
   local step=$1 result=$2 seconds=${3:-0} error=${4:-} details=${5:-}
-  local line
+  local line digest=""
   line="$(now_utc) user=$(id -un) action=$ACTION step=$step from=${FROM_TAG:--} to=${TO_TAG:--}"
-  line+=" result=$result${AUDIT_FIELDS:+ $AUDIT_FIELDS} seconds=$seconds${details:+ $details}"
+  declare -F digest_of >/dev/null && digest="$(digest_of "${TO_TAG:-}")"
+  line+=" result=$result${AUDIT_FIELDS:+ $AUDIT_FIELDS} seconds=$seconds digest=${digest:--}${details:+ $details}"
   [[ -n "$error" ]] && line+=" error=\"${error//\"/\'}\""
   [[ -d "$INVENTORY_STATE_DIR" && -w "$INVENTORY_STATE_DIR" ]] && printf '%s\n' "$line" >>"$(audit_log)"
   return 0

@@ -59,11 +59,14 @@ network_fault() {
     || echo "no connection"
 }
 
+# By digest when the release has one (never its tag then), else by tag.
 pull() {
-  local output started=$SECONDS image="$INVENTORY_IMAGE:$1"
+  local output started=$SECONDS image
+  image="$(image_ref "$1")"
   say "pulling $image"
   if output="$(docker pull --quiet "$image" 2>&1)"; then
     audit pull ok $((SECONDS - started))
+    learn_digest "$1"
     return 0
   fi
   audit pull failed $((SECONDS - started))
@@ -72,6 +75,8 @@ pull() {
   if grep -qiE 'no space left on device' <<<"$output"; then
     refuse "the disk filled up while pulling $image: free space (docker image prune) and deploy again"
   elif grep -qiE 'manifest unknown|not found|manifest for .* not found' <<<"$output"; then
+    [[ "$image" == *@* ]] && refuse "the registry has no image $image: check the digest" \
+      "(build-and-push's digest output; rollback.sh --list shows the recorded ones)"
     refuse "the registry has no image $image: check the tag (the workflow pushes the full commit SHA)"
   elif grep -qiE 'unauthorized|denied|authentication required' <<<"$output"; then
     refuse "the registry $registry refused to serve $image: set GHCR_USERNAME and GHCR_PAT" \
@@ -84,8 +89,11 @@ pull() {
 
 # Rollback targets are normally still on the host (prune keeps them); only a missing one is pulled.
 pull_if_missing() {
-  if docker image inspect "$INVENTORY_IMAGE:$1" >/dev/null 2>&1; then
-    say "$INVENTORY_IMAGE:$1 is on the host: no pull needed"
+  local image
+  image="$(image_ref "$1")"
+  if docker image inspect "$image" >/dev/null 2>&1; then
+    say "$image is on the host: no pull needed"
+    learn_digest "$1"
     return 0
   fi
   check_disk_space

@@ -35,8 +35,10 @@
 # The line remote.sh reads for the job summary; serving= is what the proxy serves now.
 print_result() {
   local seconds=$((SECONDS - RUN_STARTED))
+  local digest
+  digest="$(digest_of "$TO_TAG")"
   say "result: action=$ACTION outcome=$1 tag=${TO_TAG:--} previous=${FROM_TAG:--} serving=$(serving_tag)" \
-    "seconds=$seconds"
+    "seconds=$seconds digest=${digest:--}"
 }
 
 # deploy.log's outcome line ($1: deployed, failed…; $2: the error), naming what the proxy serves after the run.

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # it sets the run's state (lib/run.sh), which finish and the scripts read
 # The state of a stack: .last_good_tag (live) and .prev_good_tag (the version live before it) in INVENTORY_STATE_DIR,
+# each with its companion .last_good_ref / .prev_good_ref (TAG@DIGEST, lib/digest.sh),
 # what the proxy serves, and the history of what was live (from deploy.log). Each file is replaced atomically.
 
 state_file() { printf '%s/.%s' "$INVENTORY_STATE_DIR" "$1"; }
@@ -44,7 +45,12 @@ write_state_file() {
 # .prev_good_tag <- the version that was live, .last_good_tag <- the new one.
 record_state() {
   local new=$1 previous=$2
-  [[ -n "$previous" && "$previous" != "$new" ]] && write_state_file prev_good_tag "$previous"
+  # Each companion (TAG@DIGEST) first: a run cut short between the two leaves one naming another tag, ignored.
+  if [[ -n "$previous" && "$previous" != "$new" ]]; then
+    write_state_ref prev_good_ref "$previous"
+    write_state_file prev_good_tag "$previous"
+  fi
+  write_state_ref last_good_ref "$new"
   write_state_file last_good_tag "$new"
   STATE_RECORDED=1
   audit record-state ok 0
@@ -78,6 +84,7 @@ read_state() {
   read_live
   read_state_tag last_good_tag LAST_GOOD
   read_state_tag prev_good_tag PREV_GOOD
+  load_digests
   if [[ "${1:-}" == adopt && -n "$LIVE_TAG" && "$LIVE_TAG" != "$LAST_GOOD" ]] && can_adopt_live; then
     adopt_live
     return 0

@@ -154,6 +154,31 @@ public sealed class LocalRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The digest the registry serves for <c>inventory:<paramref name="tag"/></c> (its Docker-Content-Digest), as
+    /// build-and-push outputs it for GHCR.
+    /// </summary>
+    public async Task<string> DigestAsync(string tag)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(
+            HttpMethod.Head, new Uri($"http://{Address}/v2/inventory/manifests/{tag}"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{UserName}:{Password}")));
+        foreach (var type in new[]
+        {
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+        })
+        {
+            request.Headers.Accept.ParseAdd(type);
+        }
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return response.Headers.GetValues("Docker-Content-Digest").Single();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopProcessAsync();
