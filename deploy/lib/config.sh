@@ -84,6 +84,7 @@ validate_config() {
   [[ "$INVENTORY_KEEP" -ge 2 ]] \
     || die "INVENTORY_KEEP=$INVENTORY_KEEP must be at least 2 (the live and the previous release)"
   [[ "$INVENTORY_STATE_DIR" == /* ]] || die "INVENTORY_STATE_DIR='$INVENTORY_STATE_DIR' must be an absolute path"
+  validate_tls_config
 }
 
 validate_tag() {
