@@ -23,7 +23,7 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
         await DeployEnvironment.RequireOrSkip();
         await using var pebble = await PebbleServer.StartAsync();
         var httpsPort = FreePort.Tcp();
-        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1, settings: new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["INVENTORY_TLS"] = "acme",
             ["INVENTORY_DOMAIN"] = Domain,
@@ -31,7 +31,8 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
             ["INVENTORY_ACME_CA"] = pebble.Directory.ToString(),
             ["INVENTORY_ACME_CA_ROOT"] = pebble.DirectoryRootPath,
             ["INVENTORY_HTTPS_PORT"] = httpsPort.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        var (target, tags) = await environment.NewTargetAsync(productImage, deployed: 1, settings: settings);
         await using var stack = target;
         var https = new Uri($"https://{Domain}:{httpsPort}");
         var issued = await PebbleServer.PresentedCertificateAsync(httpsPort, Domain);
@@ -44,7 +45,7 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal("max-age=31536000", Assert.Single(health.Headers.GetValues("Strict-Transport-Security")));
         }
-        await AssertPlainHttpOnlyRedirectsAndAnswersTheChallengeAsync(stack, https);
+        await AssertPlainHttpOnlyRedirectsAndAnswersTheChallengeAsync(stack, https, environment.Host.UserName);
 
         await using var loop = ClientLoop.Start(https, handler => Trust(handler, pebble.IssuingRoot));
         await loop.WaitForFirstSuccessAsync(TimeSpan.FromSeconds(15));
@@ -53,8 +54,9 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
         var rollback = await stack.RollbackAsync();
         Users.AssertSucceeded(rollback);
         var renew = await environment.Host.RunAsync(
-            $"INVENTORY_DEPLOY_ENV={stack.DeployEnvPath} ~/inventory-deploy/renew-cert.sh --force");
-        TestContext.Current.TestOutputHelper?.WriteLine($"$ renew-cert.sh --force  # exit {renew.ExitCode}\n{renew.Output}");
+            $"INVENTORY_DEPLOY_ENV={stack.DeployEnvPath} bash ~/inventory-deploy/renew-cert.sh --force");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"$ renew-cert.sh --force  # exit {renew.ExitCode}\n{renew.Output}");
         Assert.True(renew.Succeeded, renew.Output);
         var result = await StopAfterMoreRequestsAsync(loop);
 
@@ -98,7 +100,7 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
             await using var stack = target;
             var https = new Uri($"https://{Domain}:{httpsPort}");
             var first = X509CertificateLoader.LoadCertificateFromFile(operators.Cert);
-            Assert.Equal(first.SerialNumber, (await PebbleServer.PresentedCertificateAsync(httpsPort, Domain)).SerialNumber);
+            Assert.Equal(first.SerialNumber, await PresentedSerialAsync(httpsPort));
 
             await using var loop = ClientLoop.Start(https, handler => Trust(handler, first));
             await loop.WaitForFirstSuccessAsync(TimeSpan.FromSeconds(15));
@@ -108,9 +110,10 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
             var broken = await RenewAsync(stack);
             Assert.Equal(1, broken.ExitCode);
             Assert.Contains("nginx -t refused the certificate", broken.Output, StringComparison.Ordinal);
-            Assert.Equal(first.SerialNumber, (await PebbleServer.PresentedCertificateAsync(httpsPort, Domain)).SerialNumber);
+            Assert.Equal(first.SerialNumber, await PresentedSerialAsync(httpsPort));
             var result = await StopAfterMoreRequestsAsync(loop);
-            Assert.True(result.Failures.Count == 0, $"{result.Failures.Count} of {result.Requests} HTTPS requests failed:\n"
+            Assert.True(result.Failures.Count == 0,
+                $"{result.Failures.Count} of {result.Requests} HTTPS requests failed:\n"
                 + string.Join('\n', result.Failures.Take(20)));
             Assert.Equal([tags.First], result.VersionsInOrder);
 
@@ -118,8 +121,8 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
             File.Copy(second.Key, key, overwrite: true);
             var replaced = await RenewAsync(stack);
             Assert.True(replaced.Succeeded, replaced.Output);
-            var presented = await PebbleServer.PresentedCertificateAsync(httpsPort, Domain);
-            Assert.Equal(X509CertificateLoader.LoadCertificateFromFile(second.Cert).SerialNumber, presented.SerialNumber);
+            var expected = X509CertificateLoader.LoadCertificateFromFile(second.Cert).SerialNumber;
+            Assert.Equal(expected, await PresentedSerialAsync(httpsPort));
         }
         finally
         {
@@ -127,22 +130,52 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
         }
     }
 
-    private Task<ProcessResult> RenewAsync(DeployTarget stack) =>
-        environment.Host.RunAsync($"INVENTORY_DEPLOY_ENV={stack.DeployEnvPath} ~/inventory-deploy/renew-cert.sh");
-
-    /// <summary>HTTP answers only the ACME challenge (from the webroot lego writes to) and redirects the rest.</summary>
-    private static async Task AssertPlainHttpOnlyRedirectsAndAnswersTheChallengeAsync(DeployTarget stack, Uri https)
+    [Fact]
+    public async Task Bootstrap_with_a_domain_turns_acme_on_asks_for_the_email_and_installs_the_renewal_timer()
     {
+        var directory = Path.Combine(Path.GetTempPath(), DockerCli.UniqueName("bootstrap-tls-dry-run"));
+        string[] common = ["--dry-run", "--steps", "tls", "--config-dir", Path.Combine(directory, "etc"),
+            "--name", "shop", "--image", "ghcr.io/owner/repo", "--domain", Domain];
+        var environment = new Dictionary<string, string?>
+        {
+            ["INVENTORY_STATE_DIR"] = Path.Combine(directory, "state"),
+        };
+        var bootstrap = Path.Combine(RepositoryPaths.Root, "deploy", "bootstrap.sh");
+
+        var cancel = TestContext.Current.CancellationToken;
+        var withoutEmail = await ProcessRunner.RunAsync(
+            "bash", [bootstrap, .. common], environment, cancellationToken: cancel);
+        var withEmail = await ProcessRunner.RunAsync(
+            "bash", [bootstrap, .. common, "--email", "ops@inventory.example"], environment, cancellationToken: cancel);
+
+        Assert.Equal(1, withoutEmail.ExitCode);
+        Assert.Contains("INVENTORY_TLS=acme needs INVENTORY_ACME_EMAIL", withoutEmail.Output, StringComparison.Ordinal);
+        Assert.True(withEmail.Succeeded, withEmail.Output);
+        Assert.Contains("would write /etc/systemd/system/shop-renew-cert.timer", withEmail.Output,
+            StringComparison.Ordinal);
+        Assert.Contains("would run: systemctl enable --now shop-renew-cert.timer", withEmail.Output,
+            StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory), "a dry run must create nothing");
+    }
+
+    private Task<ProcessResult> RenewAsync(DeployTarget stack) =>
+        environment.Host.RunAsync($"INVENTORY_DEPLOY_ENV={stack.DeployEnvPath} bash ~/inventory-deploy/renew-cert.sh");
+
+    /// <summary>HTTP answers only the ACME challenge (from lego's webroot) and redirects the rest.</summary>
+    private static async Task AssertPlainHttpOnlyRedirectsAndAnswersTheChallengeAsync(
+        DeployTarget stack, Uri https, string deployUser)
+    {
+        // Written as lego (the deploy user) would write a token.
         var challenges = Path.Combine(stack.StateDirectory, "proxy", "acme", ".well-known", "acme-challenge");
-        await Privileged.RunCheckedAsync("mkdir", "-p", challenges);
-        await Privileged.RunCheckedAsync("chmod", "755", challenges);
-        await Privileged.WriteFileAsync(Path.Combine(challenges, "probe-token"), "probe-token.key", "root", "644");
+        await Privileged.RunCheckedAsync("runuser", "-u", deployUser, "--", "mkdir", "-p", challenges);
+        await Privileged.WriteFileAsync(Path.Combine(challenges, "probe-token"), "probe-token.key", deployUser, "644");
         using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
         using var redirect = await plain.GetAsync(new Uri(stack.PublicAddress, "/version?x=1"));
         Assert.Equal(HttpStatusCode.MovedPermanently, redirect.StatusCode);
         Assert.Equal(new Uri(https, "/version?x=1"), redirect.Headers.Location);
         Assert.False(redirect.Headers.Contains("Strict-Transport-Security"), "HSTS must not be sent over plain HTTP");
-        using var challenge = await plain.GetAsync(new Uri(stack.PublicAddress, "/.well-known/acme-challenge/probe-token"));
+        using var challenge = await plain.GetAsync(
+            new Uri(stack.PublicAddress, "/.well-known/acme-challenge/probe-token"));
         Assert.Equal(HttpStatusCode.OK, challenge.StatusCode);
         Assert.Equal("probe-token.key", await challenge.Content.ReadAsStringAsync());
     }
@@ -156,6 +189,9 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
         return result;
     }
 
+    private static async Task<string> PresentedSerialAsync(int port) =>
+        (await PebbleServer.PresentedCertificateAsync(port, Domain)).SerialNumber;
+
     private static SocketsHttpHandler HttpsHandler(X509Certificate2 root)
     {
         var handler = new SocketsHttpHandler();
@@ -164,7 +200,8 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
     }
 
     /// <summary>
-    /// HTTPS to <see cref="Domain"/> (SNI and name check) at 127.0.0.1 (no DNS here), trusting only <paramref name="root"/>.
+    /// HTTPS to <see cref="Domain"/> (SNI and name check) at 127.0.0.1 (no DNS here), trusting only
+    /// <paramref name="root"/>.
     /// </summary>
     private static void Trust(SocketsHttpHandler handler, X509Certificate2 root)
     {
@@ -185,7 +222,9 @@ public sealed class HttpsTests(DeployEnvironment environment, ProductImage produ
         };
     }
 
-    /// <summary>The operator's certificate: self-signed for <see cref="Domain"/>, files readable by the deploy user.</summary>
+    /// <summary>
+    /// The operator's certificate: self-signed for <see cref="Domain"/>, files readable by the deploy user.
+    /// </summary>
     private static async Task<(string Cert, string Key)> SelfSignedAsync(string directory, string name)
     {
         var (cert, key) = (Path.Combine(directory, $"{name}.crt"), Path.Combine(directory, $"{name}.key"));

@@ -20,10 +20,7 @@ step_tls() {
   script="$(user_home)/inventory-deploy/renew-cert.sh"
   if [[ -d /run/systemd/system || -n "$DRY_RUN" ]]; then
     renewal_service "$script" | write_file "/etc/systemd/system/$unit.service" 644 root:root
-    # Twice a day, as Let's Encrypt suggests, at a random moment of the hour so hosts do not all ask at once.
-    printf '[Unit]\nDescription=Renew the HTTPS certificate of %s\n\n[Timer]\nOnCalendar=*-*-* 03,15:00:00\n%s\n' \
-      "$INVENTORY_NAME" 'RandomizedDelaySec=1h\nPersistent=true\n\n[Install]\nWantedBy=timers.target' \
-      | sed 's/\\n/\n/g' | write_file "/etc/systemd/system/$unit.timer" 644 root:root
+    renewal_timer | write_file "/etc/systemd/system/$unit.timer" 644 root:root
     run systemctl daemon-reload
     run systemctl enable --now "$unit.timer"
     say "tls: the timer $unit.timer runs $script twice a day (systemctl list-timers $unit.timer)"
@@ -48,5 +45,21 @@ Type=oneshot
 User=$DEPLOY_USER
 Environment=INVENTORY_DEPLOY_ENV=$CONFIG_DIR/deploy.env
 ExecStart=$script
+UNIT
+}
+
+# Twice a day, as Let's Encrypt suggests, at a random moment of the hour so hosts do not all ask at once.
+renewal_timer() {
+  cat <<UNIT
+[Unit]
+Description=Renew the HTTPS certificate of $INVENTORY_NAME
+
+[Timer]
+OnCalendar=*-*-* 03,15:00:00
+RandomizedDelaySec=1h
+Persistent=true
+
+[Install]
+WantedBy=timers.target
 UNIT
 }

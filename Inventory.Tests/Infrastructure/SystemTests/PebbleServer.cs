@@ -67,7 +67,8 @@ public sealed class PebbleServer : IAsyncDisposable
         // httpPort and tlsPort are where it would validate challenges; with PEBBLE_VA_ALWAYS_VALID it never does.
         var config = Path.Combine(_directory, "pebble.json");
         await File.WriteAllTextAsync(config, $$$"""
-            {"pebble": {"listenAddress": "127.0.0.1:{{{Port}}}", "managementListenAddress": "127.0.0.1:{{{_managementPort}}}",
+            {"pebble": {"listenAddress": "127.0.0.1:{{{Port}}}",
+              "managementListenAddress": "127.0.0.1:{{{_managementPort}}}",
               "certificate": "{{{DirectoryRootPath}}}", "privateKey": "{{{key}}}", "httpPort": 5002, "tlsPort": 5001,
               "ocspResponderURL": "", "externalAccountBindingRequired": false}}
             """);
@@ -109,7 +110,7 @@ public sealed class PebbleServer : IAsyncDisposable
         }
     }
 
-    /// <summary>An HttpClient that trusts only <paramref name="root"/> (as its own root, names still checked).</summary>
+    /// <summary>An HttpClient that trusts only <paramref name="root"/> (names still checked).</summary>
     private static HttpClient TrustingClient(X509Certificate2 root) =>
         new(new SocketsHttpHandler { SslOptions = TrustOnly(root) }) { Timeout = TimeSpan.FromSeconds(5) };
 
