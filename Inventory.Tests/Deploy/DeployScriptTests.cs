@@ -18,7 +18,8 @@ public sealed partial class DeployScriptTests
             fileName, arguments, environment, timeout: timeout,
             cancellationToken: TestContext.Current.CancellationToken);
 
-    public static TheoryData<string> Scripts => ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh"];
+    public static TheoryData<string> Scripts =>
+        ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh", "renew-cert.sh"];
 
     [Theory]
     [MemberData(nameof(Scripts))]
