@@ -14,8 +14,10 @@ source "$lib/docker.sh"
 source "$lib/bootstrap-host.sh"
 source "$lib/bootstrap-database.sh"
 source "$lib/bootstrap-backup.sh"
+source "$lib/tls.sh"
+source "$lib/bootstrap-tls.sh"
 
-readonly ALL_STEPS=docker,user,config,database,scripts,proxy,backup
+readonly ALL_STEPS=docker,user,config,database,scripts,tls,proxy,backup
 DEPLOY_USER=inventory
 AUTHORIZED_KEY=""
 DATABASE_URL=""
@@ -40,8 +42,11 @@ Steps, in order (--steps picks some):
             volume INVENTORY_NAME-pgdata, and the app's role $APP_DB_ROLE (no superuser; owns the database
             $APP_DB_NAME, which the app connects as); skipped with --database-url-file
   scripts   this copy of deploy/ as the deploy user's ~/inventory-deploy (rollback.sh lives there)
+  tls       with INVENTORY_TLS=acme: the ACME client lego (apt) and a timer (systemd, else cron) that runs
+            renew-cert.sh twice a day as the deploy user
   proxy     the reverse proxy (nginx container INVENTORY_NAME-proxy on INVENTORY_HTTP_PORT; 502 until the first
-            deploy), via deploy.sh --prepare as the deploy user
+            deploy), via deploy.sh --prepare as the deploy user; with HTTPS also on INVENTORY_HTTPS_PORT, with the
+            first certificate from the CA (acme) or INVENTORY_TLS_CERT/INVENTORY_TLS_KEY (files)
   backup    the daily backup.sh (INVENTORY_BACKUP_TIME): a systemd timer, or /etc/cron.d without systemd
 
 Options:
@@ -50,6 +55,10 @@ Options:
   --image REPOSITORY     INVENTORY_IMAGE, e.g. ghcr.io/owner/repo (lower case; required on the first run)
   --name NAME            INVENTORY_NAME (default: inventory)
   --http-port PORT       INVENTORY_HTTP_PORT (default: 80)
+  --domain NAME          INVENTORY_DOMAIN, the host's public DNS name; turns HTTPS on (INVENTORY_TLS=acme)
+                         unless --tls says otherwise
+  --email ADDRESS        INVENTORY_ACME_EMAIL, the CA's contact for expiry notices (you accept the CA's terms)
+  --tls MODE             INVENTORY_TLS: acme, files (INVENTORY_TLS_CERT/_KEY) or off (behind a TLS load balancer)
   --database-url-file F  read the Npgsql connection string of an external database from the file F (or standard
                          input for -; --database-url - too) instead of starting a local PostgreSQL container
   --config-dir DIR       where deploy.env and the env files go (default: $CONFIG_DIR)
@@ -59,7 +68,8 @@ Options:
 Any other setting of deploy/defaults.env may be given in the environment; it is written into deploy.env.
 
 Example (on the host, from a copy of the repository's deploy/ folder):
-  sudo deploy/bootstrap.sh --image ghcr.io/owner/repo --authorized-key "\$(cat inventory-deploy.pub)"
+  sudo deploy/bootstrap.sh --image ghcr.io/owner/repo --authorized-key "\$(cat inventory-deploy.pub)" \\
+    --domain inventory.example.com --email ops@example.com
 EOF
 }
 
@@ -176,6 +186,10 @@ parse_options() {
       --image) export INVENTORY_IMAGE=${2:?--image needs a repository}; shift 2 ;;
       --name) export INVENTORY_NAME=${2:?--name needs a name}; shift 2 ;;
       --http-port) export INVENTORY_HTTP_PORT=${2:?--http-port needs a port}; shift 2 ;;
+      --domain) export INVENTORY_DOMAIN=${2:?--domain needs a DNS name}; shift 2
+        [[ -v INVENTORY_TLS ]] || export INVENTORY_TLS=acme ;;
+      --email) export INVENTORY_ACME_EMAIL=${2:?--email needs an address}; shift 2 ;;
+      --tls) export INVENTORY_TLS=${2:?--tls needs acme, files or off}; shift 2 ;;
       --database-url-file) read_database_url "${2:?--database-url-file needs a file, or - for standard input}"
         shift 2 ;;
       --database-url) [[ "${2:-}" == - ]] || old_database_url_form; read_database_url -; shift 2 ;;

@@ -20,7 +20,7 @@ public sealed partial class DeployScriptTests
 
     public static TheoryData<string> Scripts =>
         ["deploy.sh", "rollback.sh", "bootstrap.sh", "remote.sh", "receive.sh", "follow.sh", "backup.sh",
-        "restore.sh"];
+        "restore.sh", "renew-cert.sh"];
 
     [Theory]
     [MemberData(nameof(Scripts))]

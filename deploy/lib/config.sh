@@ -91,6 +91,7 @@ validate_config() {
     || die "INVENTORY_BACKUP_KEEP='$INVENTORY_BACKUP_KEEP' must be a whole number, at least 1"
   [[ -z "$INVENTORY_BACKUP_TIME" || "$INVENTORY_BACKUP_TIME" =~ ^([01][0-9]|2[0-3]):[0-5][0-9]$ ]] \
     || die "INVENTORY_BACKUP_TIME='$INVENTORY_BACKUP_TIME' must be HH:MM (e.g. 03:30), or empty for midnight"
+  validate_tls_config
 }
 
 validate_tag() {

@@ -12,21 +12,30 @@ proxy_name() { printf '%s-proxy' "$INVENTORY_NAME"; }
 proxy_dir() { printf '%s/proxy' "$INVENTORY_STATE_DIR"; }
 
 public_url() {
-  local host=$INVENTORY_HTTP_BIND
+  local host=$INVENTORY_HTTP_BIND scheme=http port=$INVENTORY_HTTP_PORT
+  if tls_enabled; then scheme=https port=$INVENTORY_HTTPS_PORT; fi
   case "$host" in
     "" | 0.0.0.0) host=127.0.0.1 ;;
     :: | "[::]") host="[::1]" ;;
     *:*) host="[$host]" ;;
   esac
-  printf 'http://%s:%s' "$host" "$INVENTORY_HTTP_PORT"
+  printf '%s://%s:%s' "$scheme" "$host" "$port"
+}
+
+# curl to public_url: over loopback the certificate cannot name the address, so its name is not checked here (nginx -t
+# checks the certificate before it is installed; check it from outside with curl -v https://DOMAIN/health).
+public_curl() {
+  if tls_enabled; then curl --insecure "$@"; else curl "$@"; fi
 }
 
 # Returns 1 when the file was already up to date (then nothing needs a reload).
 write_nginx_conf() {
-  local dir=$1 template="$DEPLOY_DIR/nginx.conf.template"
+  local dir=$1 template="$DEPLOY_DIR/nginx.conf.template" tls_expressions
+  mapfile -t tls_expressions < <(tls_template_expressions)
   # sed, not envsubst: sed is on every host (essential); envsubst may not be, and would eat nginx's $variables.
   sed -e '/^##/d' -e "s|@PROXY_DRAIN_SECONDS@|$PROXY_DRAIN_SECONDS|g" -e "s|@PROXY_CONF_DIR@|$PROXY_CONF_DIR|g" \
-    "$template" >"$dir/nginx.conf.tmp" || die "cannot render $template into $dir: copy the whole deploy folder"
+    "${tls_expressions[@]}" "$template" >"$dir/nginx.conf.tmp" \
+    || die "cannot render $template into $dir: copy the whole deploy folder"
   if cmp -s "$dir/nginx.conf.tmp" "$dir/nginx.conf"; then
     rm -f "$dir/nginx.conf.tmp"
     return 1
@@ -73,7 +82,9 @@ reload_proxy() {
 }
 
 ensure_proxy() {
-  local proxy dir
+  local proxy dir need=""
+  # deploy.sh --prepare (bootstrap) fails without a first certificate; a deploy warns and goes on with the old one.
+  [[ "$ACTION" == prepare ]] && need=required
   proxy="$(proxy_name)"
   dir="$(proxy_dir)"
   (umask 022 && mkdir -p "$dir")
@@ -81,14 +92,21 @@ ensure_proxy() {
   local changed=""
   write_nginx_conf "$dir" && changed=1
   if [[ -f "$dir/upstream.conf" ]]; then upgrade_upstream_conf "$dir"; else write_upstream_conf "$dir" none -; fi
+  prepare_tls_files "$dir"
   if ! container_running "$proxy"; then
     start_proxy "$proxy" "$dir"
+    ensure_certificate "$need"
     return 0
   fi
   if ! docker port "$proxy" 8080/tcp 2>/dev/null | grep -q ":$INVENTORY_HTTP_PORT\$"; then
     local publishes fix="to move it, run docker rm -f $proxy and deploy again (a short outage)"
     publishes="$(docker port "$proxy" 8080/tcp | head -n1 || true)"
     die "the proxy $proxy publishes $publishes, not INVENTORY_HTTP_PORT=$INVENTORY_HTTP_PORT: $fix"
+  fi
+  if tls_enabled \
+    && ! docker port "$proxy" "$PROXY_HTTPS_PORT/tcp" 2>/dev/null | grep -q ":$INVENTORY_HTTPS_PORT\$"; then
+    local fix="to publish it, run docker rm -f $proxy and deploy again (a short outage)"
+    die "the proxy $proxy does not publish INVENTORY_HTTPS_PORT=$INVENTORY_HTTPS_PORT (HTTPS was off): $fix"
   fi
   # A reload closes idle keep-alive connections: only when these scripts changed the configuration.
   if [[ -n "$changed" ]]; then
@@ -97,6 +115,7 @@ ensure_proxy() {
     reload_proxy
     say "reloaded the proxy $proxy with its new nginx.conf"
   fi
+  ensure_certificate "$need"
 }
 
 # Runs the proxy $1 on the configuration in $2 and waits until the public port answers.
@@ -108,10 +127,16 @@ start_proxy() {
       || die "cannot pull the proxy image $INVENTORY_PROXY_IMAGE: $(docker_error "$output")"
   fi
   container_exists "$proxy" && docker rm --force "$proxy" >/dev/null
+  # With HTTPS: the HTTPS port too, and the deploy user's group, which alone may read the private key.
+  local tls_options=() ports="$INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT"
+  if tls_enabled; then
+    tls_options=(--publish "$INVENTORY_HTTP_BIND:$INVENTORY_HTTPS_PORT:$PROXY_HTTPS_PORT" --group-add "$(id -g)")
+    ports+=" or $INVENTORY_HTTPS_PORT"
+  fi
   # tcp_tw_reuse: nginx opens a connection to the app per request (no upstream keep-alive, see the template), so its
   # closed connections may reuse local ports still in TIME_WAIT instead of running out of them under load.
   if ! output="$(docker run --detach --name "$proxy" --network "$(network_name)" \
-    --publish "$INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT:8080" --restart unless-stopped \
+    --publish "$INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT:8080" "${tls_options[@]}" --restart unless-stopped \
     --sysctl net.ipv4.tcp_tw_reuse=1 --user 65534:65534 --read-only --tmpfs /tmp --cap-drop ALL \
     --security-opt no-new-privileges --memory 128m \
     --log-opt max-size=10m --log-opt max-file=3 --label "$LABEL_STACK=$INVENTORY_NAME" --label "$LABEL_ROLE=proxy" \
@@ -120,20 +145,20 @@ start_proxy() {
     # A failed bind leaves a Created container holding the name.
     docker rm --force "$proxy" >/dev/null 2>&1 || true
     if grep -qiE 'address already in use|port is already allocated' <<<"$output"; then
-      refuse "port $INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT is in use by another program or container:" \
-        "free it, or set INVENTORY_HTTP_PORT"
+      refuse "port $ports is in use by another program or container:" \
+        "free it, or set INVENTORY_HTTP_PORT${tls_options[1]:+ or INVENTORY_HTTPS_PORT}"
     fi
     die "cannot start the proxy $proxy: $(docker_error "$output")"
   fi
   local deadline=$((SECONDS + 15))
-  until curl --silent --output /dev/null --max-time 1 "$(public_url)/"; do
+  until public_curl --silent --output /dev/null --max-time 1 "$(public_url)/"; do
     if ((SECONDS >= deadline)) || ! container_running "$proxy"; then
       docker logs --tail 20 "$proxy" 2>&1 | sed 's/^/  | /' >&2
       die "the proxy $proxy did not answer on $(public_url) within 15 s (its log is above)"
     fi
     sleep 0.2
   done
-  say "started the proxy $proxy on $INVENTORY_HTTP_BIND:$INVENTORY_HTTP_PORT"
+  say "started the proxy $proxy on $ports"
 }
 
 # The proxy's worker processes as the host sees them (the image needs no ps): "accepting" ones take new

@@ -116,9 +116,9 @@ can_adopt_live() {
 
 public_serves_healthy() {
   local tag=$1 body
-  [[ "$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 "$(public_url)/health" \
+  [[ "$(public_curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 "$(public_url)/health" \
     || true)" == 200 ]] || return 1
-  body="$(curl --silent --fail --max-time 5 "$(public_url)/version" || true)"
+  body="$(public_curl --silent --fail --max-time 5 "$(public_url)/version" || true)"
   [[ "$(json_string_field version "$body")" == "$tag" || "$(json_string_field commit "$body")" == "$tag" ]]
 }
 

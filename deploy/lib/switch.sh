@@ -8,7 +8,7 @@
 confirm_public_version() {
   local tag=$1 in_a_row=0 body deadline=$((SECONDS + 15))
   while ((SECONDS < deadline)); do
-    body="$(curl --silent --fail --max-time 2 "$(public_url)/version" || true)"
+    body="$(public_curl --silent --fail --max-time 2 "$(public_url)/version" || true)"
     if [[ "$(json_string_field version "$body")" == "$tag" || "$(json_string_field commit "$body")" == "$tag" ]]; then
       in_a_row=$((in_a_row + 1))
       ((in_a_row >= 3)) && return 0
@@ -87,7 +87,7 @@ stop_old() {
 ensure_live_serving() {
   [[ -n "$LAST_GOOD" ]] || return 0
   if [[ -n "$LIVE_CONTAINER" ]] && container_running "$LIVE_CONTAINER" \
-    && [[ "$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 "$(public_url)/health" \
+    && [[ "$(public_curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 "$(public_url)/health" \
       || true)" == 200 ]]; then
     say "$LAST_GOOD still serves $(public_url)"
     return 0

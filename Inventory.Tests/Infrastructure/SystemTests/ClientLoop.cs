@@ -19,9 +19,11 @@ public sealed class ClientLoop : IAsyncDisposable
     private readonly ConcurrentQueue<ClientSample> _samples = new();
     private readonly Task[] _loops;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Action<SocketsHttpHandler>? _configure;
 
-    private ClientLoop(Uri baseAddress)
+    private ClientLoop(Uri baseAddress, Action<SocketsHttpHandler>? configure)
     {
+        _configure = configure;
         _version = new Uri(baseAddress, "/version");
         _loops =
         [
@@ -30,7 +32,9 @@ public sealed class ClientLoop : IAsyncDisposable
         ];
     }
 
-    public static ClientLoop Start(Uri baseAddress) => new(baseAddress);
+    /// <param name="configure">Adjusts each loop's handler, e.g. HTTPS trusting a test CA.</param>
+    public static ClientLoop Start(Uri baseAddress, Action<SocketsHttpHandler>? configure = null) =>
+        new(baseAddress, configure);
 
     private async Task RunAsync(bool reuseConnections)
     {
@@ -38,6 +42,7 @@ public sealed class ClientLoop : IAsyncDisposable
         {
             PooledConnectionLifetime = reuseConnections ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
         };
+        _configure?.Invoke(handler);
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
         while (!_stop.IsCancellationRequested)
         {
