@@ -25,6 +25,17 @@ var adminKey = builder
         `dotnet user-secrets list --project Inventory.AppHost` (key `Parameters:api-admin-key`).
         """, enableMarkdown: true);
 
+// The development portal admin (user "admin"), made by the API at its first start on an empty database; the password
+// is generated once and kept in user secrets (Parameters:portal-admin-password), and must be changed at first sign-in.
+var portalAdminPassword = builder
+    .AddParameter("portal-admin-password", new GenerateParameterDefault { MinLength = 24, Special = false },
+        secret: true, persist: true)
+    .WithDescription("""
+        Development **portal** password of the user `admin` (open the api's "Portal" link, sign in, then choose a new
+        password). Reveal it here, or run `dotnet user-secrets list --project Inventory.AppHost` (key
+        `Parameters:portal-admin-password`). Used only when the database has no portal user yet.
+        """, enableMarkdown: true);
+
 builder.AddProject<Projects.Inventory_Api>("api")
     .WithReference(database)
     .WaitFor(database)
@@ -41,6 +52,22 @@ builder.AddProject<Projects.Inventory_Api>("api")
         var key = await adminKey.Resource.GetValueAsync(context.CancellationToken) ?? "";
         context.EnvironmentVariables["Auth__ApiKeys__0__Sha256"] =
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        context.EnvironmentVariables["Portal__InitialAdmin__UserName"] = "admin";
+        context.EnvironmentVariables["Portal__InitialAdmin__Password"] =
+            await portalAdminPassword.Resource.GetValueAsync(context.CancellationToken) ?? "";
+    })
+    // The portal beside the API's own links in the dashboard.
+    .WithUrls(context =>
+    {
+        foreach (var url in context.Urls.Where(u => u.Endpoint is not null).ToList())
+        {
+            context.Urls.Add(new ResourceUrlAnnotation
+            {
+                Url = url.Url.TrimEnd('/') + "/account/signin",
+                DisplayText = $"Portal ({url.Endpoint!.EndpointName})",
+                Endpoint = url.Endpoint,
+            });
+        }
     })
     // Honoured only in the Development environment: a small catalogue to try the API with, seeded once.
     .WithEnvironment("Seeding__Enabled", "true");

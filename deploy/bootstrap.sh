@@ -16,6 +16,7 @@ source "$lib/bootstrap-database.sh"
 source "$lib/bootstrap-backup.sh"
 source "$lib/tls.sh"
 source "$lib/bootstrap-tls.sh"
+source "$lib/bootstrap-portal.sh"
 
 readonly ALL_STEPS=docker,user,config,database,scripts,tls,proxy,backup
 DEPLOY_USER=inventory
@@ -37,6 +38,7 @@ Steps, in order (--steps picks some):
             CONFIG_DIR/inventory.env (connection string, a generated Admin API key's SHA-256),
             CONFIG_DIR/postgres.env (generated passwords) — each mode 600, owned by the deploy user;
             the Admin key itself in CONFIG_DIR/admin-api-key (root only: read it once, store it, delete it);
+            the portal's first admin password in CONFIG_DIR/portal-admin-password (root only, likewise);
             INVENTORY_STATE_DIR and INVENTORY_BACKUP_DIR (700) owned by the deploy user
   database  PostgreSQL (INVENTORY_POSTGRES_IMAGE) as INVENTORY_NAME-db on the app network, data in the named
             volume INVENTORY_NAME-pgdata, and the app's role $APP_DB_ROLE (no superuser; owns the database
@@ -143,6 +145,7 @@ step_config() {
     say "config: wrote $INVENTORY_ENV_FILE with a new Admin API key; the key is in $CONFIG_DIR/admin-api-key" \
       "(root only): store it, then delete that file"
   fi
+  ensure_portal_admin_in_env_file "$owner"
   # A kept file may have lost its mode or owner; the secrets stay readable by the deploy user alone.
   local file
   for file in "$CONFIG_DIR/deploy.env" "$INVENTORY_ENV_FILE" "$CONFIG_DIR/postgres.env"; do

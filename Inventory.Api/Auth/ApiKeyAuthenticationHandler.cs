@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 
 using Inventory.Api.Http;
+using Inventory.Api.Portal;
 using Inventory.Api.RateLimiting;
 
 using Microsoft.AspNetCore.Authentication;
@@ -42,13 +43,29 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Too many failed API key attempts."));
         }
         var key = keys.Find(values[0]!);
-        if (key is null)
+        if (key is not null)
         {
-            throttle.RecordFailure(address, values[0]!);
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(key.Principal, SchemeName)));
         }
+        if (UserApiKeys.LooksLikeUserKey(values[0]!))
+        {
+            // Only a personal key's prefix costs a database lookup; a configured key never does.
+            return AuthenticateUserKeyAsync(values[0]!, address);
+        }
+        throttle.RecordFailure(address, values[0]!);
+        return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+    }
 
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(key.Principal, SchemeName)));
+    private async Task<AuthenticateResult> AuthenticateUserKeyAsync(string presented, string address)
+    {
+        var principal = await Context.RequestServices.GetRequiredService<UserApiKeys>()
+            .AuthenticateAsync(presented, Context.RequestAborted);
+        if (principal is null)
+        {
+            throttle.RecordFailure(address, presented);
+            return AuthenticateResult.Fail("Unknown, revoked or expired API key.");
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -66,6 +66,7 @@ internal static class PortalExtensions
             .AddPolicy(PortalPolicies.ManageUsers, p => Portal(p, ApiRoles.Admin));
         services.AddScoped<IDatabaseSeeder, PortalAccountsSeeder>();
         services.AddScoped<PortalAccounts>();
+        services.AddScoped<UserApiKeys>();
         return builder;
     }
 

@@ -72,7 +72,18 @@ internal sealed partial class PortalResponses(RequestDelegate next, ILogger<Port
         {
             StatusCode = status,
         };
-        await page.ExecuteAsync(context);
+        // A fresh scope: a page that failed has already initialised this request's navigation and renderer.
+        await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        var requestServices = context.RequestServices;
+        context.RequestServices = scope.ServiceProvider;
+        try
+        {
+            await page.ExecuteAsync(context);
+        }
+        finally
+        {
+            context.RequestServices = requestServices;
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error,

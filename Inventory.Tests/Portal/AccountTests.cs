@@ -77,6 +77,22 @@ public sealed class AccountTests(PortalFixture portal)
         Assert.False(first.MustChangePassword);
     }
 
+    [Fact]
+    public async Task At_360_pixels_wide_the_account_pages_do_not_scroll_sideways()
+    {
+        var admin = await portal.NewSignedInPageAsync(ApiRoles.Admin);
+        await admin.Page.SetViewportSizeAsync(360, 740);
+
+        foreach (var path in new[] { "/account", "/account/keys", "/account/password", "/users", "/users/new" })
+        {
+            await admin.Page.GotoAsync(path);
+            var overflow = await admin.Page.EvaluateAsync<int>(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            Assert.True(overflow <= 0, $"{path} is {overflow} px wider than a 360 px screen");
+        }
+        await PortalScreenshots.AttachAsync(admin.Page, "users-new-360px");
+    }
+
     private static async Task ChangePasswordAsync(IPage page, string current, string next)
     {
         await page.GetByLabel("Current password").FillAsync(current);
