@@ -21,10 +21,10 @@ internal static class ApiKeyAuthExtensions
         builder.Services.AddSingleton<FailedAuthThrottle>();
         builder.AddClientAddress();
 
-        // Not AddAuthentication(): it also registers ASP.NET Core Data Protection, whose hosted service makes a key
-        // ring at every start (in the read-only container an ephemeral one, with three warnings in the log) for
-        // cookies and tokens this API never issues. An API key needs only the authentication core, the URL encoder
-        // the handler takes, and the scheme.
+        // Only the authentication core, the URL encoder the handler takes, and the scheme: an API key needs no Data
+        // Protection. The portal (AddPortal) adds it with its cookies, keeping the key ring in PostgreSQL; see
+        // "Decision: the Data Protection key ring in PostgreSQL" in Inventory.Api/README.md. ApiKey stays the default
+        // scheme, the only one /api's policies use.
         builder.Services.AddAuthenticationCore(options =>
             options.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName);
         builder.Services.AddWebEncoders();

@@ -1,8 +1,12 @@
 using System.Net.Http.Json;
 using Inventory.Tests.Infrastructure.ApiTests;
+using Inventory.Api.Data;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using static Inventory.Tests.Api.ApiCalls;
 
 namespace Inventory.Tests.Api;
@@ -111,10 +115,14 @@ public sealed class AuthAndLimitsTests(ApiFixture fixture, PostgresServer postgr
     }
 
     [Fact]
-    public void No_data_protection_key_ring_is_made_for_an_api_that_issues_no_cookies_or_tokens()
+    public void The_data_protection_key_ring_lives_in_the_database_and_is_not_made_at_start()
     {
-        // AddAuthentication() would register Data Protection, whose hosted service makes a key ring at every start.
-        Assert.Null(fixture.Api.Services.GetService<IDataProtectionProvider>());
+        // The portal's cookies and antiforgery tokens need Data Protection (see "Decision: the Data Protection key
+        // ring in PostgreSQL"): its keys go to the database, never the container's disk, and its hosted service,
+        // which would make a key ring at every start, stays out.
+        Assert.NotNull(fixture.Api.Services.GetService<IDataProtectionProvider>());
+        var repository = fixture.Api.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository;
+        Assert.IsType<EntityFrameworkCoreXmlRepository<InventoryDbContext>>(repository);
         Assert.DoesNotContain(fixture.Api.Services.GetServices<IHostedService>(),
             service => service.GetType().Namespace?.StartsWith(
                 "Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true);
