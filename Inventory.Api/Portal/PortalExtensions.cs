@@ -56,6 +56,8 @@ internal static class PortalExtensions
             .SetApplicationName(ApplicationName)
             .PersistKeysToDbContext<InventoryDbContext>();
         WithoutKeyRingWarmUp(services);
+        // Unencrypted at rest on purpose (same record): the warning at each new key would say only that.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
 
         services.AddAuthorizationBuilder()
             .AddPolicy(PortalPolicies.Read, p => Portal(p, ApiRoles.Reader, ApiRoles.Operator, ApiRoles.Admin))
@@ -63,11 +65,13 @@ internal static class PortalExtensions
             .AddPolicy(PortalPolicies.ManageCatalogue, p => Portal(p, ApiRoles.Admin))
             .AddPolicy(PortalPolicies.ManageUsers, p => Portal(p, ApiRoles.Admin));
         services.AddScoped<IDatabaseSeeder, PortalAccountsSeeder>();
+        services.AddScoped<PortalAccounts>();
         return builder;
     }
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseMiddleware<PortalResponses>();
         app.UseMiddleware<PasswordChangeGate>();
         app.UseAntiforgery();
         app.UseStaticFiles();

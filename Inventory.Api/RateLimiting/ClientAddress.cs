@@ -16,9 +16,10 @@ internal static class ClientAddress
         builder.Services.AddOptions<ForwardedHeadersOptions>()
             .Configure<IOptions<ClientAddressOptions>>((forwarded, proxies) =>
             {
-                // Only the client's address: the nginx in front appends it, and ForwardLimit 1 takes that entry,
-                // never one the client wrote itself.
-                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+                // The client's address (the nginx in front appends it, and ForwardLimit 1 takes that entry, never one
+                // the client wrote itself) and the scheme nginx was reached by, so the portal's cookies are Secure
+                // behind TLS.
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
                 forwarded.ForwardLimit = 1;
                 foreach (var proxy in proxies.Value.KnownProxies)
                 {

@@ -26,23 +26,19 @@ public sealed class PortalFixture(PostgresServer postgres) : IAsyncLifetime
     public const string Password = "correct horse battery staple";
 
     private readonly List<IBrowserContext> _contexts = [];
-    private ApiFactory? _api;
+    private PortalApp? _app;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    public ApiFactory Api => _api ?? throw new InvalidOperationException("The fixture is not initialized.");
+    public ApiFactory Api => App.Api;
 
-    public string BaseUrl { get; private set; } = "";
+    public string BaseUrl => App.BaseUrl;
+
+    private PortalApp App => _app ?? throw new InvalidOperationException("The fixture is not initialized.");
 
     public async ValueTask InitializeAsync()
     {
-        _api = new ApiFactory(await postgres.CreateDatabaseAsync("portal"));
-        _api.UseKestrel(0);
-        _api.StartServer();
-        var addresses = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
-            ?? throw new InvalidOperationException("Kestrel reports no address.");
-        BaseUrl = addresses.Addresses.First().TrimEnd('/');
-        await _api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+        _app = await StartAppAsync();
         if (ChromiumBrowser.UnavailableReason is null)
         {
             _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
@@ -50,13 +46,32 @@ public sealed class PortalFixture(PostgresServer postgres) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Another instance of the app on Kestrel, healthy, with <paramref name="settings"/> on top of the test keys: on
+    /// a fresh database, or on <paramref name="connectionString"/>'s. The caller disposes it.
+    /// </summary>
+    public async Task<PortalApp> StartAppAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, string? connectionString = null)
+    {
+        var api = new ApiFactory(connectionString ?? await postgres.CreateDatabaseAsync("portal"), settings);
+        api.UseKestrel(0);
+        api.StartServer();
+        var addresses = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
+            ?? throw new InvalidOperationException("Kestrel reports no address.");
+        await api.WaitForStatusAsync("/health", HttpStatusCode.OK);
+        return new PortalApp(api, addresses.Addresses.First().TrimEnd('/'));
+    }
+
     /// <summary>A page in a fresh browser context, signed in to nothing.</summary>
-    public async Task<IPage> NewAnonymousPageAsync()
+    public Task<IPage> NewAnonymousPageAsync() => NewAnonymousPageAsync(BaseUrl);
+
+    /// <summary>A page in a fresh browser context on <paramref name="baseUrl"/> (e.g. a <see cref="PortalApp"/>).</summary>
+    public async Task<IPage> NewAnonymousPageAsync(string baseUrl)
     {
         var browser = Browser();
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseUrl,
+            BaseURL = baseUrl,
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
         lock (_contexts)
@@ -141,12 +156,22 @@ public sealed class PortalFixture(PostgresServer postgres) : IAsyncLifetime
             await _browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        if (_api is not null)
+        if (_app is not null)
         {
-            await _api.DisposeAsync();
+            await _app.DisposeAsync();
         }
     }
 }
 
 /// <summary>A page signed in as <see cref="UserName"/>.</summary>
 public sealed record SignedInPage(IPage Page, string UserName);
+
+/// <summary>One running instance of the app and the address a browser reaches it on.</summary>
+public sealed class PortalApp(ApiFactory api, string baseUrl) : IAsyncDisposable
+{
+    public ApiFactory Api { get; } = api;
+
+    public string BaseUrl { get; } = baseUrl;
+
+    public ValueTask DisposeAsync() => Api.DisposeAsync();
+}
