@@ -26,7 +26,9 @@ readonly API_HOT_SKU=BENCH-10000
 readonly BASELINE_HOT_SKU=BENCH-09999
 readonly HOT_STOCK=10000000
 readonly DEEP_PAGE_SKIP_PAGES=45 # of 200 items: the deep page starts after item 9,000
-readonly SCENARIOS=(list list-deep get get-304 receipt hot-issue)
+readonly SCENARIOS=(list portal-items list-deep get get-304 receipt hot-issue)
+readonly PORTAL_ADMIN=bench-admin
+readonly PORTAL_ITEMS_PATH=/items # the portal's item list: its first page, 50 rows
 readonly DATABASE=inventorydb
 readonly SEED_ACTOR=bench-seed
 
@@ -36,6 +38,8 @@ source "$ROOT/.ci/lib/common.sh"
 source "$BENCH_DIR/lib/harness.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/seed.sh
 source "$BENCH_DIR/lib/seed.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/portal.sh
+source "$BENCH_DIR/lib/portal.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/load.sh
 source "$BENCH_DIR/lib/load.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/consistency.sh
@@ -54,16 +58,19 @@ stock (CSV import through the API, then stock levels with their ledger receipts 
 wrk with 32 connections against both, scenario by scenario (each target warmed up first):
 
   list        GET /api/items?limit=50 (first page)          API and baseline
+  portal-items  GET /items signed in (the portal's item list, 50 rows)
+                                                  API only; its ratio is to the API's list
   list-deep   GET /api/items?limit=50&cursor=… (item 9,001) API and baseline
   get         GET /api/items/{sku}, random SKUs            API and baseline
   get-304     the same with If-None-Match: its current ETag  API only (every answer must be a 304)
   receipt     POST /api/stock/receipts over 1,000 SKUs       API only
   hot-issue   POST /api/stock/issues, one SKU and location  API and baseline (each on its own row)
 
-Then checks the hot-issue stock (on hand == seeded + receipts - successful issues, the ledger agrees everywhere),
-reads the API's peak RSS, and (full run, Docker engine answering) times the image's start -> /health 200 with
-.ci/image-startup.sh (median of 5). Prints a table; writes bench/results.json and the figures section of
-bench/results.md (full run) or bench/.work/results-quick.json (--quick).
+portal-items signs in once with curl through the portal's forms (as the initial admin, whose password it changes
+first) and sends the session cookie. Then checks the hot-issue stock (on hand == seeded + receipts - successful
+issues, the ledger agrees everywhere), reads the API's peak RSS, and (full run, Docker engine answering) times the
+image's start -> /health 200 with .ci/image-startup.sh (median of 5). Prints a table; writes bench/results.json and
+the figures section of bench/results.md (full run) or bench/.work/results-quick.json (--quick).
 
   --quick   3 s per scenario and 1 s warm-ups, no container timing (for CI); default 20 s and 20 s
   -h        this help
@@ -95,6 +102,9 @@ connection_string=""
 api_start_ms=""
 deep_cursor=""           # the list-deep page's cursor, found by walking the first pages
 etags_file=""            # get-304: "SKU ETAG" lines, read before the load
+portal_password=""       # the portal's initial admin password, then the one the sign-in changed it to
+portal_cookie_file=""    # portal-items: the signed-in session's "Cookie: …" header (0600)
+portal_items_rows=""     # table rows of the signed-in item page, header row included
 load_before=""
 load_after=""
 machine=""
@@ -143,6 +153,7 @@ main() {
   start_api
   start_baseline
   seed
+  portal_sign_in
   find_deep_cursor
   read_etags
   run_scenarios

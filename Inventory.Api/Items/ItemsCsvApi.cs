@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using CsvHelper;
 using Inventory.Api.Auth;
 using Inventory.Api.Data;
 using Inventory.Api.Http;
@@ -23,13 +22,11 @@ internal static class ItemsCsvApi
     /// <summary>Listed in a 400 at most; the count says how many there were in all.</summary>
     private const int MaxListedErrors = 100;
 
-    private static readonly string[] ExportColumns = ["sku", "name", "category", "unit", "reorderPoint", "onHand"];
-
     public static RouteGroupBuilder MapItemsCsvApi(this RouteGroupBuilder items)
     {
         items.MapGet("/export", Export).WithName("ExportItemsCsv")
             .WithSummary("Export active items as CSV (streamed)")
-            .WithDescription($"Columns: {string.Join(',', ExportColumns)}, one row per active item by SKU; the file "
+            .WithDescription($"Columns: {string.Join(',', ItemsCsvExport.Columns)}, one row per active item by SKU; the file "
                 + "imports back as it is. A text cell that starts with = + - @, tab or CR gets a leading ' so a "
                 + "spreadsheet shows it as text instead of running it as a formula; the import takes that ' off again.")
             .Produces<string>(StatusCodes.Status200OK, ContentType);
@@ -48,32 +45,8 @@ internal static class ItemsCsvApi
     }
 
     public static PushStreamHttpResult Export(InventoryDbContext db, HttpContext http) =>
-        TypedResults.Stream(async body =>
-        {
-            var ct = http.RequestAborted;
-            await using var csv = CsvWriter.Create(body, CsvFormulas.Neutralise(CsvWriterOptions.Default),
-                leaveOpen: true);
-            await csv.WriteRecordAsync(ExportColumns, ct);
-
-            // Rows go out as the database returns them; the writer flushes its buffer whenever it is mostly full.
-            var rows = db.Items.AsNoTracking().Where(i => !i.Archived).OrderBy(i => i.SkuKey)
-                .Select(i => new
-                {
-                    i.Sku, i.Name, i.Category, i.Unit, i.ReorderPoint, OnHand = i.StockLevels.Sum(s => s.Quantity),
-                })
-                .AsAsyncEnumerable();
-            await foreach (var row in rows.WithCancellation(ct))
-            {
-                csv.WriteField(CsvFormulas.ForExport(row.Sku));
-                csv.WriteField(CsvFormulas.ForExport(row.Name));
-                csv.WriteField(CsvFormulas.ForExport(row.Category));
-                csv.WriteField(CsvFormulas.ForExport(row.Unit));
-                csv.WriteField(row.ReorderPoint, default);
-                csv.WriteField(row.OnHand, default);
-                await csv.EndRecordAsync(ct);
-            }
-            await csv.FlushAsync(ct);
-        }, $"{ContentType}; charset=utf-8", "items.csv");
+        TypedResults.Stream(body => ItemsCsvExport.WriteAsync(db, body, http.RequestAborted),
+            ItemsCsvExport.ContentType, ItemsCsvExport.FileName);
 
     public static async Task<Results<Ok<ImportSummary>, ProblemHttpResult>> Import(
         HttpRequest request, InventoryDbContext db, TimeProvider time, CancellationToken ct)

@@ -56,6 +56,8 @@ make_work_dir() {
   api_key="$(random_hex)"
   api_key_sha="$(printf '%s' "$api_key" | sha256sum | cut -d' ' -f1)"
   (umask 077 && printf 'X-Api-Key: %s\n' "$api_key" >"$work_dir/key-header")
+  portal_password="$(random_hex)"
+  portal_cookie_file="$work_dir/portal-cookie-header"
 }
 
 # The API is published as the Dockerfile publishes it (Release, ReadyToRun for this machine's architecture, no
@@ -121,7 +123,8 @@ start_api() {
     export ASPNETCORE_URLS="http://127.0.0.1:$api_port" ASPNETCORE_ENVIRONMENT=Production \
       ConnectionStrings__inventorydb="$connection_string" \
       Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Role=Admin Auth__ApiKeys__0__Sha256="$api_key_sha" \
-      RateLimiting__TokenLimit=1000000 RateLimiting__TokensPerPeriod=1000000
+      RateLimiting__TokenLimit=1000000 RateLimiting__TokensPerPeriod=1000000 \
+      Portal__InitialAdmin__UserName="$PORTAL_ADMIN" Portal__InitialAdmin__Password="$portal_password"
     exec dotnet Inventory.Api.dll
   ) >"$work_dir/api.log" 2>&1 &
   api_pid=$!

@@ -28,7 +28,8 @@ run_wrk() {
   output="$(BENCH_SCENARIO="$scenario" BENCH_API_KEY="$api_key" BENCH_CURSOR="$deep_cursor" BENCH_ETAGS="$etags_file" \
     BENCH_SKU_PREFIX="$SKU_PREFIX" BENCH_ITEMS="$ITEMS" BENCH_RECEIPT_SKUS="$RECEIPT_SKUS" \
     BENCH_LOCATION_PREFIX="$LOCATION_PREFIX" BENCH_LOCATIONS="$LOCATIONS" BENCH_HOT_SKU="$hot_sku" \
-    BENCH_HOT_LOCATION="$HOT_LOCATION" \
+    BENCH_HOT_LOCATION="$HOT_LOCATION" BENCH_PORTAL_COOKIE="$portal_cookie_file" \
+    BENCH_PORTAL_PATH="$PORTAL_ITEMS_PATH" \
     wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --timeout 10s -s "$WRK_SCRIPT" \
     "http://127.0.0.1:$port" 2>&1)" || { printf '%s\n' "$output" >&2; die "wrk failed ($target $scenario)"; }
   grep '^BENCH ' <<<"$output" ||
@@ -58,8 +59,8 @@ record() {
   result["$key/statuses"]="$statuses"
 }
 
-# The baseline has no ETags, so nothing to revalidate against.
-has_baseline() { [[ "$1" != receipt && "$1" != get-304 ]]; }
+# The baseline has no ETags, so nothing to revalidate against, and no portal.
+has_baseline() { [[ "$1" != receipt && "$1" != get-304 && "$1" != portal-items ]]; }
 
 run_scenarios() {
   local scenario target line

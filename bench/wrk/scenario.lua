@@ -1,5 +1,5 @@
 -- wrk script for every scenario of bench/run.sh, chosen by environment variables (so no secret is on a command line):
---   BENCH_SCENARIO   list | list-deep | get | get-304 | receipt | hot-issue
+--   BENCH_SCENARIO   list | portal-items | list-deep | get | get-304 | receipt | hot-issue
 --   BENCH_API_KEY    sent as X-Api-Key
 --   BENCH_CURSOR     list-deep: the cursor of the deep page
 --   BENCH_SKU_PREFIX, BENCH_ITEMS   get: random SKUs PREFIX00001 … PREFIX<BENCH_ITEMS> (zero-padded to 5)
@@ -7,6 +7,8 @@
 --   BENCH_RECEIPT_SKUS, BENCH_LOCATIONS   receipt: random SKU among the first N, random location LOC-1 … LOC-M
 --   BENCH_LOCATION_PREFIX   the location codes' prefix
 --   BENCH_HOT_SKU, BENCH_HOT_LOCATION   hot-issue: every issue takes 1 unit of this SKU at this location
+--   BENCH_PORTAL_COOKIE, BENCH_PORTAL_PATH   portal-items: a file holding the signed-in session's "Cookie: …" header
+--     line, and the page to GET with it (no API key)
 -- done() prints one line for run.sh:
 --   BENCH requests=N seconds=S rps=R p50_ms=… p99_ms=… sent=N answered=N socket_errors=N statuses=201:N,409:N
 -- Status counts are kept per thread (each wrk thread has its own Lua state) and summed in done() from every thread.
@@ -54,6 +56,15 @@ function init(args)
   receipt_skus = tonumber(env("BENCH_RECEIPT_SKUS", "1000"))
   if scenario == "list" then
     wrk.path = "/api/items?limit=50"
+  elseif scenario == "portal-items" then
+    local file = assert(io.open(env("BENCH_PORTAL_COOKIE"), "r"))
+    local cookie = file:read("*l"):match("^Cookie: (.+)$")
+    file:close()
+    if cookie == nil then
+      error("bench: no Cookie header in " .. env("BENCH_PORTAL_COOKIE"))
+    end
+    read_headers = { ["Cookie"] = cookie }
+    wrk.path = env("BENCH_PORTAL_PATH")
   elseif scenario == "list-deep" then
     wrk.path = "/api/items?limit=50&cursor=" .. env("BENCH_CURSOR")
   elseif scenario == "hot-issue" then

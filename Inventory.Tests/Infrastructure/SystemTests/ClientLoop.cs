@@ -6,15 +6,20 @@ namespace Inventory.Tests.Infrastructure.SystemTests;
 
 /// <summary>
 /// Users hitting the public port while a deploy or rollback runs: two loops on <c>GET /version</c>, one reusing its
-/// connection (as a browser or an API client does), one opening a new connection for every request. Any request
-/// that is not a 200 — an error status, a reset, a timeout — is a failure. Also keeps the order in which versions
+/// connection (as a browser or an API client does), one opening a new connection for every request, and a third
+/// loading the portal's sign-in page (<see cref="PortalPage"/>) as a browser would. Any request that is not a 200 — an
+/// error status, a reset, a timeout — is a failure. Also keeps the order in which versions
 /// answered, so a switch that flip-flops shows.
 /// </summary>
 public sealed class ClientLoop : IAsyncDisposable
 {
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(15);
 
+    /// <summary>A portal page anyone may load: the portal is served through the same proxy switch as the API.</summary>
+    public const string PortalPage = "/account/signin";
+
     private readonly Uri _version;
+    private readonly Uri _portalPage;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ClientSample> _samples = new();
     private readonly Task[] _loops;
@@ -25,10 +30,12 @@ public sealed class ClientLoop : IAsyncDisposable
     {
         _configure = configure;
         _version = new Uri(baseAddress, "/version");
+        _portalPage = new Uri(baseAddress, PortalPage);
         _loops =
         [
             Task.Run(() => RunAsync(reuseConnections: true)),
             Task.Run(() => RunAsync(reuseConnections: false)),
+            Task.Run(() => RunAsync(reuseConnections: true, _portalPage)),
         ];
     }
 
@@ -36,7 +43,8 @@ public sealed class ClientLoop : IAsyncDisposable
     public static ClientLoop Start(Uri baseAddress, Action<SocketsHttpHandler>? configure = null) =>
         new(baseAddress, configure);
 
-    private async Task RunAsync(bool reuseConnections)
+    /// <summary>Loads <paramref name="page"/> (default <c>/version</c>) again and again; only /version names a commit.</summary>
+    private async Task RunAsync(bool reuseConnections, Uri? page = null)
     {
         using var handler = new SocketsHttpHandler
         {
@@ -49,10 +57,10 @@ public sealed class ClientLoop : IAsyncDisposable
             var at = _clock.Elapsed;
             try
             {
-                using var response = await client.GetAsync(_version, _stop.Token);
+                using var response = await client.GetAsync(page ?? _version, _stop.Token);
                 var body = await response.Content.ReadAsStringAsync(_stop.Token);
                 _samples.Enqueue(response.StatusCode == HttpStatusCode.OK
-                    ? new ClientSample(at, VersionOf(body), null)
+                    ? new ClientSample(at, page is null ? VersionOf(body) : null, null)
                     : new ClientSample(at, null, $"{(int)response.StatusCode} {body[..Math.Min(body.Length, 80)]}"));
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
