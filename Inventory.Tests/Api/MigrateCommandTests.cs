@@ -1,4 +1,7 @@
+using System.Reflection;
+using Inventory.Api.Data;
 using Inventory.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Inventory.Tests.Infrastructure.ApiTests;
 
 namespace Inventory.Tests.Api;
@@ -9,7 +12,9 @@ namespace Inventory.Tests.Api;
 /// </summary>
 public sealed class MigrateCommandTests(PostgresServer postgres)
 {
-    private const string InitialCreate = "20261129071332_InitialCreate";
+    // Every migration of this build, oldest first: what a new database has pending.
+    private static readonly string[] Migrations = [.. typeof(InventoryDbContext).Assembly.GetTypes()
+        .Select(t => t.GetCustomAttribute<MigrationAttribute>()?.Id).OfType<string>().Order(StringComparer.Ordinal)];
 
     [Fact]
     public async Task Migrate_lists_then_applies_the_pending_migrations_and_logs_each()
@@ -18,12 +23,14 @@ public sealed class MigrateCommandTests(PostgresServer postgres)
 
         var pending = await ApiAsync(database, "migrate", "--pending");
         Assert.True(pending.Succeeded, pending.Output);
-        Assert.Equal(InitialCreate, pending.StandardOutput.Trim());
+        Assert.Equal(Migrations, pending.StandardOutput.Trim().Split('\n'));
 
         var migrate = await ApiAsync(database, "migrate");
         Assert.True(migrate.Succeeded, migrate.Output);
-        Assert.Contains($"Applied migration {InitialCreate} in ", migrate.StandardError, StringComparison.Ordinal);
-        Assert.Contains("Database migrated: 1 migration(s) applied.", migrate.StandardError, StringComparison.Ordinal);
+        Assert.All(Migrations, id =>
+            Assert.Contains($"Applied migration {id} in ", migrate.StandardError, StringComparison.Ordinal));
+        Assert.Contains($"Database migrated: {Migrations.Length} migration(s) applied.", migrate.StandardError,
+            StringComparison.Ordinal);
         Assert.Equal("", migrate.StandardOutput.Trim());
 
         var none = await ApiAsync(database, "migrate", "--pending");
@@ -56,10 +63,10 @@ public sealed class MigrateCommandTests(PostgresServer postgres)
             ("ASPNETCORE_URLS", "http://127.0.0.1:0"));
 
         Assert.Equal(1, start.ExitCode);
-        Assert.Contains($"1 migration(s) are pending ({InitialCreate}) and Database:MigrateAtStart is false",
-            start.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Migrations.Length} migration(s) are pending ({string.Join(", ", Migrations)}) and "
+            + "Database:MigrateAtStart is false", start.Output, StringComparison.Ordinal);
         var pending = await ApiAsync(database, "migrate", "--pending");
-        Assert.Equal(InitialCreate, pending.StandardOutput.Trim());
+        Assert.Equal(Migrations, pending.StandardOutput.Trim().Split('\n'));
     }
 
     private static Task<ProcessResult> ApiAsync(string connectionString, params string[] arguments) =>
