@@ -41,10 +41,10 @@ internal static class PortalExtensions
             cookie.AccessDeniedPath = "/account/denied";
             cookie.SlidingExpiration = true;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            // Every request checks the user's security stamp: disabling a user or changing a password ends their
+            // sessions at once, not after Identity's default 30 minutes.
+            cookie.Events.OnValidatePrincipal = PortalSessionCheck.ValidatePrincipalAsync;
         });
-        // Every request re-reads the user's security stamp: disabling a user or changing a password ends their
-        // sessions at once, not after Identity's default 30 minutes.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "inventory.antiforgery";

@@ -53,6 +53,10 @@ public sealed class AccountTests(PortalFixture portal)
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Choose a new password");
             await PortalAssert.NoAxeViolationsAsync(page);
             await PortalScreenshots.AttachAsync(page, "password-must-change");
+            // Downloads are gated as pages are.
+            var download = await page.APIRequest.GetAsync("/export/items.csv", new() { MaxRedirects = 0 });
+            Assert.Equal(302, download.Status);
+            Assert.EndsWith("/account/password", download.Headers["location"]);
 
             await ChangePasswordAsync(page, InitialPassword, "too short");
             await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("at least 12 characters");
