@@ -81,8 +81,9 @@ public sealed class RollbackTests(DeployEnvironment environment, ProductImage pr
         environment.Measure("rollback to an explicit tag that had to be pulled again", run, loop);
 
         Users.AssertSucceeded(run);
-        Assert.Contains($"pulling {environment.Registry.Repository}:{tags.First}", run.Output,
-            StringComparison.Ordinal);
+        // Pulled again by the digest recorded when it was live (see "Decision: deploy by digest").
+        var digest = await environment.Registry.DigestAsync(tags.First);
+        Assert.Contains($"pulling {environment.Registry.Repository}@{digest}", run.Output, StringComparison.Ordinal);
         await Users.AssertLiveAsync(stack, tags.First);
         await Users.AssertStateAsync(stack, tags.First, tags.Third);
         Users.AssertSwitched(loop, tags.Third, tags.First);

@@ -123,7 +123,13 @@ install_certificate() {
     die "nginx -t refused the certificate $cert with key $key (see above): the proxy keeps serving the old one"
   fi
   rm -f "$tls/key.pem.old" "$tls/cert.pem.old"
+  # nginx -s reload returns before the new workers take over: done once the old ones no longer accept connections,
+  # so every handshake from now on gets the new certificate (as the switch waits, lib/switch.sh).
+  local old_workers
+  old_workers="$(proxy_workers accepting | tr '\n' ' ')"
   reload_proxy || die "the proxy did not reload with the new certificate: docker logs $(proxy_name)"
+  wait_for_workers_gone "$old_workers" accepting 15 \
+    || die "the proxy's old workers still take connections 15 s after the reload: docker logs $(proxy_name)"
   audit certificate ok 0
   say "the proxy serves the certificate $(certificate_summary "$tls/cert.pem")"
 }
