@@ -27,6 +27,10 @@ public sealed class ApiKeysTests(PortalFixture portal)
         Assert.StartsWith(UserApiKeys.KeyPrefix, key, StringComparison.Ordinal);
         await PortalAssert.NoAxeViolationsAsync(page);
         await PortalScreenshots.AttachAsync(page, "account-keys-created");
+        // The browser's resubmit of the same form makes no second key: one active key per name.
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("already have an active key named scanner");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "scanner" })).ToHaveCountAsync(1);
 
         using var admin = portal.CreateApiClient(TestApiKeys.Admin);
         var (sku, location) = await admin.CreateItemAndLocationAsync("KEY");
