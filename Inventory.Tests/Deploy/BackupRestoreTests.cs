@@ -91,7 +91,8 @@ public sealed partial class BackupRestoreTests(DeployEnvironment environment, Pr
         await Users.AssertLiveAsync(stack, tags.First);
         await Users.AssertStateAsync(stack, tags.First, null);
         Assert.Contains(await stack.AuditLogAsync(),
-            l => l.Contains("action=restore step=restore result=ok", StringComparison.Ordinal)
+            l => l.Contains("action=restore step=restore ", StringComparison.Ordinal)
+                && l.Contains(" result=ok ", StringComparison.Ordinal)
                 && l.Contains($"file={backup}", StringComparison.Ordinal));
         Assert.Contains(
             await BackupFilesAsync(stack), f => f.EndsWith("-before-restore.dump", StringComparison.Ordinal));
