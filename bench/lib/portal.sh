@@ -69,6 +69,6 @@ portal_sign_in() {
     END { print "" }' "$work_dir/portal-jar" >"$portal_cookie_file")
   status="$(curl -s -o "$work_dir/portal-page" -w '%{http_code}' -H "@$portal_cookie_file" \
     "http://127.0.0.1:$api_port$PORTAL_ITEMS_PATH")"
-  portal_items_rows="$(grep -c '<tr' "$work_dir/portal-page" || true)"
+  portal_items_rows="$(grep -o '<tr[ >]' "$work_dir/portal-page" | wc -l)"
   log "GET $PORTAL_ITEMS_PATH signed in: $status, $portal_items_rows table rows (header included)"
 }
