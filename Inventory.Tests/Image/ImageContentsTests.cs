@@ -103,7 +103,7 @@ public sealed class ImageContentsTests(ProductImage productImage)
     }
 
     [Fact]
-    public async Task Config_runs_dotnet_as_the_non_root_app_user_on_port_8080_and_labels_carry_the_build_args()
+    public async Task Config_runs_dotnet_as_the_non_root_app_user_on_port_8080_with_its_runtime_env_and_labels_carry_the_build_args()
     {
         await DockerEngine.RequireOrSkip();
         var image = await productImage.GetAsync();
@@ -116,6 +116,10 @@ public sealed class ImageContentsTests(ProductImage productImage)
         Assert.Equal(["dotnet", "Inventory.Api.dll"],
             root.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
         Assert.True(root.GetProperty("ExposedPorts").TryGetProperty("8080/tcp", out _));
+        // What bench/run.sh measured the API's memory with (it reads the same ENV from the Dockerfile).
+        var env = root.GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536", env);
+        Assert.Contains("PGGSSENCMODE=disable", env);
         var labels = root.GetProperty("Labels");
         Assert.Equal(image.Source, labels.GetProperty("org.opencontainers.image.source").GetString());
         Assert.Equal(image.Commit, labels.GetProperty("org.opencontainers.image.revision").GetString());

@@ -110,16 +110,32 @@ wait_healthy() {
   die "the $name was not healthy within 60 s (log above)"
 }
 
+# The environment the image gives the API (the ENV of the Dockerfile's last stage), one KEY=VALUE a line: the benchmark
+# runs the API with it, so the allocator's tunables and the rest are those of the image.
+image_env() {
+  local pairs pair
+  pairs="$(awk '/^FROM / { env = "" }
+    /^ENV / || more { line = $0; more = sub(/\\$/, "", line); sub(/^ENV /, "", line); env = env " " line }
+    END { print env }' "$ROOT/Dockerfile")"
+  for pair in $pairs; do
+    [[ "$pair" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^\"\'\$]*$ ]] ||
+      die "the Dockerfile's ENV holds '$pair'; the benchmark reads only plain KEY=VALUE pairs"
+    printf '%s\n' "$pair"
+  done
+}
+
 # Runs from its output folder, so that it reads its appsettings.json as a deployed API does. Secrets reach it by
 # environment, never on a command line.
 # shellcheck disable=SC2030,SC2031 # each (…) exports into the environment of the one process it execs
 start_api() {
   api_port="$(free_port)"
-  local out="$work_dir/api" started
-  log "starting the API on 127.0.0.1:$api_port"
+  local out="$work_dir/api" started env
+  env="$(image_env)"
+  log "starting the API on 127.0.0.1:$api_port with the image's environment: $(cut -d= -f1 <<<"$env" | paste -sd' ')"
   started="$(now_ms)"
   (
     cd "$out" || exit
+    while IFS= read -r pair; do export "${pair?}"; done <<<"$env"
     export ASPNETCORE_URLS="http://127.0.0.1:$api_port" ASPNETCORE_ENVIRONMENT=Production \
       ConnectionStrings__inventorydb="$connection_string" \
       Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Role=Admin Auth__ApiKeys__0__Sha256="$api_key_sha" \
