@@ -52,8 +52,8 @@ usage() {
 Usage: bench/run.sh [--quick] [-h]
 
 Starts a throwaway PostgreSQL cluster (this machine's initdb/pg_ctl), the Inventory API published as the
-Dockerfile publishes it (Release, ReadyToRun) and the raw baseline (bench/baseline/Baseline.cs, Kestrel + Npgsql,
-hand-written SQL), seeds 10,000 items x 5 locations with
+Dockerfile publishes it (Release, ReadyToRun) and run with the ENV of its last stage, and the raw baseline
+(bench/baseline/Baseline.cs, Kestrel + Npgsql, hand-written SQL), seeds 10,000 items x 5 locations with
 stock (CSV import through the API, then stock levels with their ledger receipts in one SQL transaction), and drives
 wrk with 32 connections against both, scenario by scenario (each target warmed up first):
 
