@@ -6,9 +6,12 @@ namespace Inventory.Api.Data;
 /// </summary>
 public sealed class DatabaseReadiness
 {
-    private volatile bool _migrated;
+    private readonly TaskCompletionSource _migrated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public bool IsMigrated => _migrated;
+    public bool IsMigrated => _migrated.Task.IsCompleted;
 
-    public void MarkMigrated() => _migrated = true;
+    /// <summary>Completes when <see cref="MarkMigrated"/> is called: what waits for the schema awaits it.</summary>
+    public Task Migrated => _migrated.Task;
+
+    public void MarkMigrated() => _migrated.TrySetResult();
 }

@@ -27,6 +27,7 @@ internal static class PortalExtensions
         services.AddIdentityCore<PortalUser>(ConfigureIdentity)
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<InventoryDbContext>()
+            .AddUserManager<PortalUserManager>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<PortalClaimsFactory>();
@@ -45,6 +46,8 @@ internal static class PortalExtensions
             // sessions at once, not after Identity's default 30 minutes.
             cookie.Events.OnValidatePrincipal = PortalSessionCheck.ValidatePrincipalAsync;
         });
+        services.AddSingleton<SessionStamps>();
+        services.AddHostedService<SessionStampListener>();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "inventory.antiforgery";

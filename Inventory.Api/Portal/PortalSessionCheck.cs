@@ -9,10 +9,11 @@ namespace Inventory.Api.Portal;
 
 /// <summary>
 /// Ends a portal session at once when its user was disabled or their security stamp changed (password, role, reset,
-/// disable all change it): one indexed read of the stamp per request, straight on the pool. Identity's own validator
-/// at interval zero reloaded the user and roles and re-issued the cookie on every request, which cost most of a
-/// page's time; it still runs, once its interval has passed, to refresh the claims. See "Portal" and "Decision: the
-/// portal's hot page renders its rows as markup" in Inventory.Api/README.md.
+/// disable all change it). The stamp comes from memory while changes are heard (<see cref="SessionStamps"/>), else
+/// from one indexed read straight on the pool. Identity's own validator at interval zero reloaded the user and roles
+/// and re-issued the cookie on every request, which cost most of a page's time; it still runs, once its interval has
+/// passed, to refresh the claims. See "Portal", "Decision: the portal's hot page renders its rows as markup" and
+/// "Decision: session stamps kept in memory, ended by NOTIFY" in Inventory.Api/README.md.
 /// </summary>
 internal static class PortalSessionCheck
 {
@@ -27,8 +28,7 @@ internal static class PortalSessionCheck
         var principal = context.Principal;
         var id = principal?.FindFirstValue(claimTypes.UserIdClaimType);
         var stamp = principal?.FindFirstValue(claimTypes.SecurityStampClaimType);
-        if (id is null || !await IsCurrentAsync(services.GetRequiredService<NpgsqlDataSource>(), id, stamp,
-                context.HttpContext.RequestAborted))
+        if (id is null || !await IsCurrentAsync(services, id, stamp, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
@@ -40,15 +40,27 @@ internal static class PortalSessionCheck
         }
     }
 
-    private static async Task<bool> IsCurrentAsync(NpgsqlDataSource database, string id, string? stamp,
+    private static async Task<bool> IsCurrentAsync(IServiceProvider services, string id, string? stamp,
         CancellationToken ct)
+    {
+        var stamps = services.GetRequiredService<SessionStamps>();
+        if (!stamps.TryGet(id, out var session))
+        {
+            var readAt = stamps.Version;
+            session = await ReadAsync(services.GetRequiredService<NpgsqlDataSource>(), id, ct);
+            stamps.Remember(id, session, readAt);
+        }
+        return session.Active && string.Equals(session.Stamp, stamp, StringComparison.Ordinal);
+    }
+
+    private static async Task<SessionState> ReadAsync(NpgsqlDataSource database, string id, CancellationToken ct)
     {
         await using var command = database.CreateCommand(SessionSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            && !reader.GetBoolean(1)
-            && string.Equals(reader.IsDBNull(0) ? null : reader.GetString(0), stamp, StringComparison.Ordinal);
+            ? new SessionState(reader.IsDBNull(0) ? null : reader.GetString(0), Active: !reader.GetBoolean(1))
+            : new SessionState(null, Active: false);
     }
 
     // Identity's validator does nothing before its interval has passed, but resolving it builds a UserManager and a
