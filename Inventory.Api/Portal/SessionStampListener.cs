@@ -49,8 +49,9 @@ internal sealed partial class SessionStampListener(
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping: a wait cut short may surface as Npgsql's own exception, not only as a cancellation.
         }
     }
 
