@@ -20,9 +20,12 @@ public sealed class MigrationImages : IAsyncDisposable
     /// <summary>How long the slow migration sleeps: more than the HEALTH_TIMEOUT its test sets.</summary>
     public const int SlowSeconds = 25;
 
-    public const string FailingId = "20261202090001_TestFailingMigration";
-    public const string SlowId = "20261202090002_TestSlowMigration";
-    public const string ContractId = "20261202090003_TestContractMigration";
+    // Dated far ahead, so each sorts after every real migration, as the next release's migration would: one that
+    // sorted before the newest real one would not be the newest of its build (the schema-compatibility record compares
+    // builds by their newest migration).
+    public const string FailingId = "29991231000001_TestFailingMigration";
+    public const string SlowId = "29991231000002_TestSlowMigration";
+    public const string ContractId = "29991231000003_TestContractMigration";
 
     private readonly SemaphoreSlim _once = new(1, 1);
     private MigrationTags? _tags;
